@@ -1,0 +1,193 @@
+"""The parser's output: a ProgramDraft, plain data that serialises to the JSON contract.
+
+The contract lives in shared/design.md ("Contract: theodoi parse"). Fields beyond the
+contract (``id``, ``written``, ``scope``, ``product``, ``preamble``...) are additions that
+keep every contract field as specified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA = "theodoi.program/1"
+
+TimeKind = Literal["deadline", "recurring", "continuous", "ongoing", "compound", "unknown"]
+Every = Literal["year", "half-year", "quarter", "month"]
+Role = Literal["directs", "issues", "advises", "implements", "leads", "coordinates"]
+ROLES: tuple[str, ...] = ("directs", "issues", "advises", "implements", "leads", "coordinates")
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass
+class TimeSpec:
+    """When a task is due: a deadline, a recurrence, a continuing duty, or several of these."""
+
+    text: str
+    kind: TimeKind = "unknown"
+    due: dt.date | None = None
+    start: dt.date | None = None
+    every: Every | None = None
+    parts: list[TimeSpec] = field(default_factory=list)
+    scope: str | None = None  # "đối với Chương trình ... hàng năm": what this part applies to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "due": _iso(self.due),
+            "start": _iso(self.start),
+            "every": self.every,
+            "parts": [part.to_dict() for part in self.parts],
+            "scope": self.scope,
+        }
+
+
+@dataclass
+class Assignment:
+    """One body (or group of bodies) and the roles the document gives it on a task."""
+
+    org: str  # canonical name, or the name as written when the registry does not know it
+    roles: list[str]
+    group: bool = False
+    id: str | None = None  # registry key; None for a name the registry does not know
+    written: str = ""  # the name as the document writes it
+    inferred: bool = False  # not named on the task; taken from the program's general provisions
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "roles": [role for role in ROLES if role in self.roles],
+            "group": self.group,
+            "id": self.id,
+            "written": self.written,
+            "inferred": self.inferred,
+        }
+
+
+@dataclass
+class Milestone:
+    text: str
+    due: dt.date | None
+    scope: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "due": _iso(self.due), "scope": self.scope}
+
+
+@dataclass
+class Reference:
+    """Another document the program cites: "Quy định số 101-QĐ/TW ngày 07/6/2012"."""
+
+    text: str
+    type: str
+    number: str | None
+    date: dt.date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "type": self.type, "number": self.number, "date": _iso(self.date)}
+
+
+@dataclass
+class Warning:
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass
+class Section:
+    number: str
+    title: str
+    parent: str | None
+    line: int | None = None
+    text: list[str] = field(default_factory=list)  # paragraphs that are not tasks
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "parent": self.parent,
+            "line": self.line,
+            "text": list(self.text),
+        }
+
+
+@dataclass
+class TaskDraft:
+    id: str
+    section: str
+    text: str
+    assignments: list[Assignment]
+    time: TimeSpec
+    milestones: list[Milestone] = field(default_factory=list)
+    line: int | None = None
+    product: str | None = None  # "Sản phẩm" column of a task table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "section": self.section,
+            "text": self.text,
+            "assignments": [a.to_dict() for a in self.assignments],
+            "time": self.time.to_dict(),
+            "milestones": [m.to_dict() for m in self.milestones],
+            "line": self.line,
+            "product": self.product,
+        }
+
+
+@dataclass
+class Signer:
+    title: str | None = None
+    name: str | None = None
+    on_behalf: str | None = None  # "T/M TỈNH ỦY", "KT. CHỦ TỊCH"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "name": self.name, "on_behalf": self.on_behalf}
+
+
+@dataclass
+class ProgramDraft:
+    title: str = ""
+    number: str | None = None
+    date: dt.date | None = None
+    issuer: str | None = None
+    kind: str | None = None  # "Chương trình hành động", "Kế hoạch", ...
+    resolution: str | None = None
+    term: tuple[int, int] | None = None
+    preamble: list[str] = field(default_factory=list)
+    signer: Signer = field(default_factory=Signer)
+    recipients: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    tasks: list[TaskDraft] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.warnings.append(Warning(line, message))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "title": self.title,
+            "number": self.number,
+            "date": _iso(self.date),
+            "issuer": self.issuer,
+            "kind": self.kind,
+            "resolution": self.resolution,
+            "term": {"start": self.term[0], "end": self.term[1]} if self.term else None,
+            "preamble": list(self.preamble),
+            "signer": self.signer.to_dict(),
+            "recipients": list(self.recipients),
+            "sections": [s.to_dict() for s in self.sections],
+            "tasks": [t.to_dict() for t in self.tasks],
+            "references": [r.to_dict() for r in self.references],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
