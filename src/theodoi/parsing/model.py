@@ -89,7 +89,12 @@ class Reference:
     date: dt.date | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "type": self.type, "number": self.number, "date": _iso(self.date)}
+        return {
+            "text": self.text,
+            "type": self.type,
+            "number": self.number,
+            "date": _iso(self.date),
+        }
 
 
 @dataclass

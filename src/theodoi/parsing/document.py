@@ -1,0 +1,60 @@
+"""From blocks to a ProgramDraft: split header, body and closing, then read the body."""
+
+from __future__ import annotations
+
+from .blocks import Block, Paragraph, Table
+from .frontmatter import is_closing_start, read_closing, read_header
+from .model import ProgramDraft
+from .outline import build_outline, heading
+from .references import find_references
+from .registry import Registry
+from .tasks import TaskBuilder
+
+
+def parse_blocks(blocks: list[Block], registry: Registry) -> ProgramDraft:
+    """Read a program from a reader's blocks. Never raises on odd content: what cannot be
+    placed becomes a warning with its line."""
+    draft = ProgramDraft()
+    body, closing = _split_closing(blocks)
+    root = build_outline(body)
+    read_header(root.items, draft, registry)
+    root.items = []
+    read_closing(closing, draft, registry)
+    TaskBuilder(draft, registry).build(root)
+    draft.references = _references(blocks)
+    if not draft.tasks:
+        draft.warn(None, "Không tìm thấy nhiệm vụ nào trong văn bản.")
+    return draft
+
+
+def _split_closing(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+    """The closing runs from "Nơi nhận" or the signature to the end, except an appendix
+    heading after it ("Phụ lục ...") starts the body again."""
+    body: list[Block] = []
+    closing: list[Block] = []
+    in_closing = False
+    for block in blocks:
+        if not in_closing and is_closing_start(block):
+            in_closing = True
+        elif in_closing and isinstance(block, Paragraph):
+            found = heading(block)
+            if found and found[3] == "appendix":
+                in_closing = False
+        (closing if in_closing else body).append(block)
+    return body, closing
+
+
+def _references(blocks: list[Block]) -> list:
+    seen: dict[str, object] = {}
+    for block in blocks:
+        texts = [block.text] if isinstance(block, Paragraph) else [c for r in block.rows for c in r]
+        for text in texts:
+            for reference in find_references(text):
+                key = reference.number or reference.text
+                known = seen.get(key)
+                if known is None or (known.date is None and reference.date is not None):
+                    seen[key] = reference
+    return list(seen.values())
+
+
+__all__ = ["Table", "parse_blocks"]

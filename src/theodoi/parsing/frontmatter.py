@@ -1,0 +1,182 @@
+"""The parts of a program around its body: the header (issuer, number, date, title, resolution,
+term, preamble) and the closing (recipients, "Nơi nhận", and the signature block)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .blocks import Block, Paragraph, Table
+from .model import ProgramDraft, Signer
+from .registry import Registry
+from .text import fold
+
+_NUMBER = re.compile(r"^Số\s*:?\s*(?P<n>\d[\w./\-]*)", re.IGNORECASE)
+_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_DOC_KINDS = (
+    "CHƯƠNG TRÌNH HÀNH ĐỘNG",
+    "CHƯƠNG TRÌNH",
+    "KẾ HOẠCH",
+    "ĐỀ ÁN",
+    "NGHỊ QUYẾT",
+    "CHỈ THỊ",
+    "KẾT LUẬN",
+    "QUYẾT ĐỊNH",
+)
+_ISSUER_WORDS = (
+    "tinh uy",
+    "huyen uy",
+    "thi uy",
+    "thanh uy",
+    "dang uy",
+    "ban thuong vu",
+    "uy ban nhan dan",
+    "hoi dong nhan dan",
+    "ban can su dang",
+    "dang doan",
+)
+_NATIONAL_MOTTO = ("dang cong san viet nam", "cong hoa xa hoi chu nghia", "doc lap - tu do")
+_OF_ISSUER = re.compile(r"\bcủa\s+(?P<issuer>.+)$", re.IGNORECASE)
+_RESOLUTION = re.compile(r"(?P<r>Nghị quyết\s[^,;:()]*?)(?=,|\s+nhiệm kỳ|\s+giai đoạn|\s*\(|$)")
+_TERM = re.compile(r"(?:nhiệm kỳ|giai đoạn)\s+(\d{4})\s*[-–—]\s*(\d{4})", re.IGNORECASE)
+
+_SIGN_OPENER = re.compile(r"^(?:T/M|TM\.|T\.M\.|KT\.|TL\.|TUQ\.|Q\.)\s*", re.IGNORECASE)
+_SIGN_TITLE = re.compile(
+    r"(?P<title>(?:PHÓ\s+)?(?:BÍ THƯ(?: THƯỜNG TRỰC)?|CHỦ TỊCH|TRƯỞNG BAN|GIÁM ĐỐC"
+    r"|CHÁNH VĂN PHÒNG|THỦ TRƯỞNG|BỘ TRƯỞNG))\s*$"
+)
+_RECIPIENTS = re.compile(r"^nơi nhận\s*:?\s*", re.IGNORECASE)
+_PERSON = re.compile(r"^(?:[A-ZĐÀ-Ỹ][a-zđà-ỹ]+\s){1,5}[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
+
+
+def is_closing_start(block: Block) -> bool:
+    """True for "Nơi nhận:" or a signature opener ("T/M TỈNH ỦY", "TM. ỦY BAN NHÂN DÂN")."""
+    if isinstance(block, Table):
+        return any(_RECIPIENTS.match(cell) for row in block.rows for cell in row)
+    text = block.text
+    return bool(_RECIPIENTS.match(text) or (_SIGN_OPENER.match(text) and text.isupper()))
+
+
+def flatten(blocks: list[Block]) -> list[Paragraph]:
+    """Tables of the header or closing (a two-column layout in Word) read as paragraphs,
+    column by column, so nothing in them is lost."""
+    out: list[Paragraph] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(block)
+            continue
+        columns = max((len(row) for row in block.rows), default=0)
+        for column in range(columns):
+            for row in block.rows:
+                if column < len(row) and row[column].strip():
+                    out.extend(
+                        Paragraph(part.strip(), block.line)
+                        for part in re.split(r"\n+", row[column])
+                        if part.strip()
+                    )
+    return out
+
+
+def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) -> None:
+    """Fill the draft's header fields from the paragraphs before the first heading."""
+    paragraphs = flatten(blocks)
+    title_lines: list[str] = []
+    in_title = False
+    for paragraph in paragraphs:
+        text = paragraph.text
+        folded = fold(text)
+        if draft.number is None and (match := _NUMBER.match(text)):
+            draft.number = match["n"].rstrip(".,;")
+            continue
+        if draft.date is None and (match := _DATE.search(text)) and len(text) < 80:
+            day, month, year = (int(g) for g in match.groups())
+            try:
+                draft.date = dt.date(year, month, day)
+            except ValueError:
+                draft.warn(paragraph.line, f"Ngày ban hành không hợp lệ: {match.group(0)}")
+            continue
+        if any(motto in folded for motto in _NATIONAL_MOTTO) or set(text) <= set("*-–_ "):
+            continue
+        kind = next((k for k in _DOC_KINDS if text.upper().startswith(k) and text.isupper()), None)
+        if kind and not title_lines:
+            draft.kind = kind.capitalize()
+            title_lines.append(text)
+            in_title = True
+            continue
+        if in_title and not text.endswith(":") and len(text) < 300:
+            title_lines.append(text)
+            continue
+        in_title = False
+        if title_lines or draft.preamble:
+            draft.preamble.append(text)
+        elif draft.issuer is None and text.isupper() and any(w in folded for w in _ISSUER_WORDS):
+            draft.issuer = _issuer_name(text, registry)
+        else:
+            draft.preamble.append(text)
+    draft.title = " ".join(title_lines)
+    if draft.issuer is None and title_lines and (match := _OF_ISSUER.search(title_lines[0])):
+        draft.issuer = _issuer_name(match["issuer"], registry)
+    for text in [draft.title, *draft.preamble]:
+        if draft.resolution is None and (match := _RESOLUTION.search(text)):
+            draft.resolution = match["r"].strip()
+        if draft.term is None and (match := _TERM.search(text)):
+            start, end = int(match[1]), int(match[2])
+            if start <= end:
+                draft.term = (start, end)
+
+
+def _issuer_name(text: str, registry: Registry) -> str:
+    """A registry name for "TỈNH ỦY QUẢNG NGÃI" or "Tỉnh ủy", else the words in title case."""
+    entry = registry.lookup(text)
+    if entry:
+        return entry.name
+    return text[:1].upper() + text[1:].lower() if text.isupper() else text
+
+
+def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -> None:
+    """Recipients ("Nơi nhận:" and the list under it) and the signature block."""
+    in_recipients = False
+    lines = flatten(blocks)
+    for index, paragraph in enumerate(lines):
+        text = paragraph.text
+        match = _RECIPIENTS.match(text)
+        if match:
+            in_recipients = True
+            rest = text[match.end() :].strip()
+            if rest:
+                draft.recipients.append(rest.rstrip(",.;"))
+            continue
+        if _SIGN_OPENER.match(text) or (text.isupper() and _SIGN_TITLE.search(text)):
+            in_recipients = False
+            _read_signer(text, lines[index + 1 :], draft, registry)
+            continue
+        if in_recipients and (paragraph.bullet or not text.isupper()):
+            draft.recipients.append(text.rstrip(",.;"))
+        elif draft.signer.name is None or text != draft.signer.name:
+            draft.warn(
+                paragraph.line, f"Không xác định được vai trò của dòng cuối văn bản: {text!r}"
+            )
+
+
+def _read_signer(
+    text: str, after: list[Paragraph], draft: ProgramDraft, registry: Registry
+) -> None:
+    match = _SIGN_TITLE.search(text)
+    if match:
+        draft.signer.title = match["title"]
+        on_behalf = text[: match.start()].strip()
+        draft.signer.on_behalf = on_behalf or None
+    else:
+        draft.signer.on_behalf = text
+    for paragraph in after:
+        candidate = paragraph.text.strip()
+        if _PERSON.match(candidate):
+            draft.signer.name = candidate
+            break
+    if draft.issuer is None and draft.signer.on_behalf:
+        body = _SIGN_OPENER.sub("", draft.signer.on_behalf).strip()
+        if body:
+            draft.issuer = _issuer_name(body, registry)
+
+
+__all__ = ["Signer", "flatten", "is_closing_start", "read_closing", "read_header"]

@@ -1,0 +1,254 @@
+"""The organisation registry as the parser sees it: names, aliases and groups, and a scanner
+that finds them in a role line such as "Ban Tổ chức Tỉnh ủy chủ trì, phối hợp với ...".
+
+The registry file is TOML (read with the standard library's tomllib): one ``[[org]]`` table per
+body and one ``[[group]]`` per named set of bodies. The database app loads the same file with
+more fields (kinds, levels, parents, dates); the parser needs only names.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .text import fold, nfc
+
+EXAMPLE_REGISTRY = "quang-ngai-2020.toml"
+
+# Abbreviations written in place of the full words, expanded before names are compared.
+_ABBREVIATIONS = {
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "mttq": "mat tran to quoc",
+    "ubmttq": "uy ban mat tran to quoc",
+    "bcs": "ban can su",
+    "btv": "ban thuong vu",
+    "ubkt": "uy ban kiem tra",
+    "vn": "viet nam",
+}
+# A token is a word (letters and digits) or one punctuation mark that separates names.
+_TOKEN = re.compile(r"\w+|[,;()&]|(?<!\w)-(?!\w)|-")
+_SEPARATORS = frozenset({",", ";", "va", "&", "-", "cung"})
+_LEAD_MARKER = ("chu", "tri")
+_COORDINATE_MARKERS = (("phoi", "hop", "voi"), ("phoi", "hop"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A body or a group the registry knows."""
+
+    id: str
+    name: str
+    group: bool = False
+    unnamed: bool = False  # "các cơ quan liên quan": a group with no fixed members
+
+
+@dataclass
+class Found:
+    """One name found in a role line, with the role the wording gives it there."""
+
+    entry: Entry | None  # None: a name the registry does not know
+    written: str
+    lead: bool = False
+    coordinate: bool = False
+
+
+def _fold_char(ch: str) -> str:
+    folded = fold(ch)
+    return folded[0] if folded else " "
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold_same_length(text: str) -> str:
+    """fold() character by character, so offsets in the result are offsets in ``text``."""
+    out = []
+    for ch in text:
+        folded = _FOLD_CACHE.get(ch)
+        if folded is None:
+            folded = _FOLD_CACHE[ch] = _fold_char(ch)
+        out.append(folded)
+    return "".join(out)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Folded tokens of ``text`` with their character spans; abbreviations expanded."""
+    out: list[tuple[str, int, int]] = []
+    for match in _TOKEN.finditer(_fold_same_length(text)):
+        word = match.group()
+        expansion = _ABBREVIATIONS.get(word)
+        if expansion:
+            out.extend((part, match.start(), match.end()) for part in expansion.split())
+        else:
+            out.append((word, match.start(), match.end()))
+    return out
+
+
+def _key(name: str) -> tuple[str, ...]:
+    """The comparison key of a name: folded words, separators dropped."""
+    return tuple(word for word, _, _ in _tokens(name) if word not in _SEPARATORS)
+
+
+@dataclass
+class Registry:
+    """Names and aliases of bodies and groups, searchable as folded word sequences."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    _names: dict[tuple[str, ...], Entry] = field(default_factory=dict)
+    _prefixes: set[tuple[str, ...]] = field(default_factory=set)
+
+    def add(self, entry: Entry, aliases: list[str]) -> None:
+        self.entries[entry.id] = entry
+        for alias in [entry.name, *aliases]:
+            keys = {_key(alias)}
+            if entry.group:
+                # "các huyện ủy ..." is also written without "các", and "trực thuộc" groups
+                # often end with the parent's name.
+                keys |= {key[1:] for key in keys if key[:1] == ("cac",)}
+                keys |= {(*key, "tinh", "uy") for key in keys if key[-2:] == ("truc", "thuoc")}
+            for key in keys:
+                if key:
+                    self._names.setdefault(key, entry)
+                    self._prefixes.update(key[:n] for n in range(1, len(key) + 1))
+
+    def lookup(self, name: str) -> Entry | None:
+        """The entry whose name or alias is exactly ``name`` (folded), or None."""
+        return self._names.get(_key(name))
+
+    def _match(self, words: list[str], start: int) -> tuple[Entry, int] | None:
+        """Longest known name starting at ``words[start]``: (entry, end index) or None.
+
+        Separators inside the text are skipped while matching, so "Ban Tổ chức Tỉnh ủy, Ban
+        Tuyên giáo" and a run-together "Ủy ban Kiểm tra Tỉnh ủy Ban Cán sự đảng ..." both split
+        into their known names.
+        """
+        best: tuple[Entry, int] | None = None
+        key: tuple[str, ...] = ()
+        index = start
+        while index < len(words):
+            word = words[index]
+            index += 1
+            if word in _SEPARATORS:
+                if not key:
+                    return None
+                continue
+            key = (*key, word)
+            if key not in self._prefixes:
+                break
+            entry = self._names.get(key)
+            if entry is not None:
+                best = (entry, index)
+        return best
+
+    def scan(
+        self,
+        text: str,
+        *,
+        prefix_only: bool = False,
+        until: frozenset[tuple[str, str]] = frozenset(),
+    ) -> tuple[list[Found], int]:
+        """Find the bodies named in ``text``, in order.
+
+        Unknown names are what stands between separators. "X chủ trì" marks the names since
+        the last marker as leads; "phối hợp (với)" marks the names after it as coordinating.
+        With ``prefix_only`` the scan stops at the first word that is not a name or a marker
+        (the verb of a sentence such as "Ban Tuyên giáo Tỉnh ủy tham mưu Kế hoạch ...");
+        ``until`` names word pairs (folded verbs such as ("hoan", "thanh")) where an unknown
+        name cannot start or go on, so the scan stops there.
+        Returns the names and the character offset where scanning stopped.
+        """
+        tokens = _tokens(text)
+        words = [word for word, _, _ in tokens]
+        found: list[Found] = []
+        since_marker = 0
+        coordinating = False
+        index = 0
+        stop = len(text)
+        depth = 0
+        while index < len(words):
+            word = words[index]
+            if word == "(":
+                depth += 1
+                index += 1
+                continue
+            if word == ")":
+                depth = max(0, depth - 1)
+                index += 1
+                continue
+            if depth or word in _SEPARATORS:
+                index += 1
+                continue
+            if tuple(words[index : index + 2]) == _LEAD_MARKER:
+                for item in found[since_marker:]:
+                    item.lead = True
+                since_marker = len(found)
+                index += 2
+                continue
+            marker = next(
+                (m for m in _COORDINATE_MARKERS if tuple(words[index : index + len(m)]) == m),
+                None,
+            )
+            if marker:
+                coordinating = True
+                since_marker = len(found)
+                index += len(marker)
+                continue
+            match = self._match(words, index)
+            if match:
+                entry, end = match
+                written = text[tokens[index][1] : tokens[end - 1][2]]
+                found.append(Found(entry, nfc(written), coordinate=coordinating))
+                index = end
+                continue
+            if prefix_only or tuple(words[index : index + 2]) in until:
+                stop = tokens[index][1]
+                break
+            # An unknown name runs to the next separator, marker or known name.
+            end = index + 1
+            while end < len(words) and words[end] not in _SEPARATORS | {"(", ")"}:
+                pair = tuple(words[end : end + 2])
+                if pair == _LEAD_MARKER or pair in until or self._match(words, end):
+                    break
+                if any(tuple(words[end : end + len(m)]) == m for m in _COORDINATE_MARKERS):
+                    break
+                end += 1
+            written = nfc(text[tokens[index][1] : tokens[end - 1][2]])
+            found.append(Found(None, written, coordinate=coordinating))
+            index = end
+        return found, stop
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Read a registry file; without a path, the one shipped for the example province."""
+    if path is None:
+        return example_registry()
+    with open(path, "rb") as handle:
+        return registry_from_toml(tomllib.load(handle))
+
+
+@cache
+def example_registry() -> Registry:
+    """The shipped registry (Quảng Ngãi, 2020), read once per process."""
+    data = resources.files("theodoi.data.orgs").joinpath(EXAMPLE_REGISTRY).read_bytes()
+    return registry_from_toml(tomllib.loads(data.decode("utf-8")))
+
+
+def registry_from_toml(data: dict) -> Registry:
+    registry = Registry()
+    for org in data.get("org", []):
+        entry = Entry(id=org["id"], name=nfc(org["name"]))
+        registry.add(entry, [nfc(a) for a in org.get("aliases", [])])
+    for group in data.get("group", []):
+        entry = Entry(
+            id=group["id"],
+            name=nfc(group["name"]),
+            group=True,
+            unnamed=bool(group.get("unnamed", False)),
+        )
+        registry.add(entry, [nfc(a) for a in group.get("aliases", [])])
+    return registry

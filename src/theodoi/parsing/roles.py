@@ -1,0 +1,211 @@
+"""Role lines ("Cơ quan tham mưu, thực hiện: X chủ trì, phối hợp với Y") and the bodies in
+running prose ("Giao Sở X chủ trì, phối hợp với Y ..."), turned into assignments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Assignment
+from .registry import Found, Registry
+from .text import fold
+
+# Role words as they appear in labels, folded. Order matters: longer first.
+_ROLE_WORDS = (
+    ("chi dao", "directs"),
+    ("lanh dao", "directs"),
+    ("ban hanh", "issues"),
+    ("tham muu", "advises"),
+    ("de xuat", "advises"),
+    ("soan thao", "advises"),
+    ("trinh", "advises"),
+    ("thuc hien", "implements"),
+    ("trien khai", "implements"),
+    ("chu tri", "leads"),
+    ("phoi hop", "coordinates"),
+)
+_ROLE_WORD = "|".join(word for word, _ in _ROLE_WORDS)
+_ROLE_OF = dict(_ROLE_WORDS)
+# "Cơ quan chỉ đạo, ban hành:", "Đơn vị chủ trì:", "Chủ trì:", "Cơ quan, đơn vị thực hiện:"
+_ROLE_LABEL = re.compile(
+    rf"^(?:(?:co quan|don vi|cap|bo phan)(?:\s*,\s*(?:co quan|don vi|dia phuong))*\s+)?"
+    rf"(?P<roles>(?:{_ROLE_WORD})(?:\s*(?:,|va|/)?\s*(?:{_ROLE_WORD}))*)"
+    rf"(?:\s+(?:chinh|thuc hien))?\s*:\s*"
+)
+_TIME_LABEL = re.compile(
+    r"^(?:thoi gian(?: hoan thanh| thuc hien| trien khai)?|thoi han(?: hoan thanh)?"
+    r"|tien do(?: thuc hien| hoan thanh)?|moc thoi gian)\s*:\s*"
+)
+_PRODUCT_LABEL = re.compile(r"^(?:san pham|hinh thuc(?: van ban| san pham)?|ket qua)\s*:\s*")
+_CONTENT_LABEL = re.compile(r"^(?:noi dung(?: nhiem vu| cong viec)?|nhiem vu)\s*:\s*")
+_ITEM_PREFIX = re.compile(r"^(?:[a-zđ]\)|\d+\))\s+")
+
+
+@dataclass
+class LabelLine:
+    """A labelled line of a task: which field it fills and the value after the colon."""
+
+    field: str  # "roles" | "time" | "product" | "content"
+    value: str
+    roles: tuple[str, ...] = ()
+
+
+def read_label(text: str) -> LabelLine | None:
+    """Recognise "Cơ quan chỉ đạo:", "Thời gian hoàn thành:", "Sản phẩm:" and their kin.
+
+    Folding keeps character offsets for NFC Vietnamese, so the value is cut from ``text``
+    at the offset found in the folded copy.
+    """
+    item = _ITEM_PREFIX.match(text)
+    if item:
+        text = text[item.end() :]
+    folded = fold(text)
+    if len(folded) != len(text):
+        return None
+    match = _ROLE_LABEL.match(folded)
+    if match:
+        words = re.findall(_ROLE_WORD, match.group("roles"))
+        return LabelLine("roles", text[match.end() :].strip(), tuple(_ROLE_OF[w] for w in words))
+    for pattern, name in ((_TIME_LABEL, "time"), (_PRODUCT_LABEL, "product")):
+        match = pattern.match(folded)
+        if match:
+            return LabelLine(name, text[match.end() :].strip())
+    match = _CONTENT_LABEL.match(folded)
+    if match:
+        return LabelLine("content", text[match.end() :].strip())
+    return None
+
+
+def assignments_from(found: list[Found], roles: tuple[str, ...]) -> list[Assignment]:
+    """Assignments for names found in one role line or sentence, all given ``roles``,
+    plus "leads"/"coordinates" where the wording says "chủ trì" / "phối hợp với"."""
+    out = []
+    for item in found:
+        extra = ("leads",) if item.lead else ("coordinates",) if item.coordinate else ()
+        if item.coordinate and "leads" in roles:
+            roles_here = [r for r in roles if r != "leads"]
+        else:
+            roles_here = list(roles)
+        entry = item.entry
+        out.append(
+            Assignment(
+                org=entry.name if entry else item.written,
+                roles=[*roles_here, *(r for r in extra if r not in roles_here)],
+                group=bool(entry and entry.group),
+                id=entry.id if entry else None,
+                written=item.written,
+            )
+        )
+    return out
+
+
+def role_line(label: LabelLine, registry: Registry) -> list[Assignment]:
+    found, _ = registry.scan(label.value)
+    return assignments_from(found, label.roles)
+
+
+def merge(assignments: list[Assignment]) -> list[Assignment]:
+    """One assignment per body, its roles the union of every line that names it."""
+    merged: dict[str, Assignment] = {}
+    for item in assignments:
+        key = item.id or fold(item.org)
+        if key in merged:
+            current = merged[key]
+            current.roles.extend(r for r in item.roles if r not in current.roles)
+            current.inferred = current.inferred and item.inferred
+        else:
+            merged[key] = Assignment(
+                item.org, list(item.roles), item.group, item.id, item.written, item.inferred
+            )
+    return list(merged.values())
+
+
+# Verbs that open a prose assignment and the role they give the bodies before them.
+_VERB_ROLES = (
+    ("chi dao", "directs"),
+    ("lanh dao", "directs"),
+    ("ban hanh", "issues"),
+    ("tham muu", "advises"),
+    ("de xuat", "advises"),
+    ("chu tri", "leads"),
+)
+_OPENERS = re.compile(r"^(?:giao(?: cho)?|de nghi|yeu cau|phan cong)\s+")
+# Verbs that end the list of bodies after "Giao": what they are given to do.
+_TASK_VERBS = frozenset(
+    tuple(verb.split())
+    for verb in (
+        "hoan thanh",
+        "thuc hien",
+        "to chuc",
+        "xay dung",
+        "theo doi",
+        "trien khai",
+        "bao cao",
+        "tham muu",
+        "nghien cuu",
+        "ra soat",
+        "chu dong",
+        "kiem tra",
+        "huong dan",
+        "tong hop",
+        "de xuat",
+        "ban hanh",
+        "phoi hop",
+        "dam bao",
+        "bao dam",
+        "tiep tuc",
+        "tang cuong",
+        "day manh",
+        "quan triet",
+        "tuyen truyen",
+        "chi dao",
+        "lanh dao",
+        "giup",
+        "cu the",
+        "dinh ky",
+        "trien khai",
+        "xay dung",
+        "tong ket",
+        "so ket",
+        "danh gia",
+    )
+)
+_DIRECTED = re.compile(
+    r"^(?:chi dao|huong dan|dinh huong)(?:\s*,\s*(?:chi dao|huong dan|dinh huong))*\s+"
+)
+
+
+def prose_assignments(sentence: str, registry: Registry) -> list[Assignment]:
+    """The bodies a prose sentence assigns: its subject ("Ban Tuyên giáo Tỉnh ủy tham mưu
+    ..."), a "Giao X chủ trì, phối hợp với Y" clause, and the bodies a directing subject
+    steers ("chỉ đạo, định hướng các cơ quan thông tin đại chúng xây dựng ...")."""
+    return prose_clause(sentence, registry)[0]
+
+
+def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], str]:
+    """The assignments of a prose sentence and what it gives them to do (folded: "theo doi
+    viec thuc hien ...")."""
+    folded = fold(sentence)
+    if len(folded) != len(sentence):
+        return [], ""
+    offset = 0
+    opener = _OPENERS.match(folded)
+    if opener:
+        # "Giao X ..." names its bodies even when the registry does not know them.
+        offset = opener.end()
+        found, stop = registry.scan(sentence[offset:], until=_TASK_VERBS)
+    else:
+        found, stop = registry.scan(sentence[offset:], prefix_only=True)
+    if not found or not (opener or any(f.entry for f in found)):
+        return [], ""
+    stop += offset
+    rest = folded[stop:].lstrip(" ,")
+    verb_role = next((role for verb, role in _VERB_ROLES if rest.startswith(verb)), "implements")
+    out = assignments_from(found, (verb_role,) if verb_role != "leads" else ())
+    if verb_role == "directs":
+        after = _DIRECTED.match(rest)
+        if after:
+            start = len(sentence) - len(rest) + after.end()
+            steered, _ = registry.scan(sentence[start:], prefix_only=True)
+            out += assignments_from([f for f in steered if f.entry], ("implements",))
+    return out, rest

@@ -1,0 +1,382 @@
+"""Tasks from the outline: bullet tasks with role lines, prose tasks with inline deadlines and
+milestones, and rows of task tables."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from .blocks import Block, Paragraph, Table
+from .model import Assignment, Milestone, ProgramDraft, Section, TaskDraft, TimeSpec
+from .outline import Node
+from .registry import Registry
+from .roles import LabelLine, merge, prose_assignments, prose_clause, read_label, role_line
+from .tables import read_task_table
+from .text import fold, is_lower_start
+from .times import find_times, parse_time
+
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-ZĐÀ-Ỹ\"“(])")
+_SCOPE_LEVEL = re.compile(
+    r"\bở\s+(?P<s>cấp\s[^,.;]+?)(?=\s+(?:trong|vào|trước|chậm nhất)\b|[,.;]|$)"
+)
+_SCOPE_PAREN = re.compile(r"\((?P<s>[^()]*\bcấp\b[^()]*)\)")
+_SCOPE_OBJECT = re.compile(
+    r"^Hoàn thành(?:\s+việc)?\s+(?P<s>.+?)\s+(?:trong|vào|trước|chậm nhất)\b"
+)
+_RELATIVE = re.compile(r"đồng thời với\s+(?:việc\s+)?(?P<what>[^,.;]+)", re.IGNORECASE)
+_MONITOR_VERBS = ("theo doi", "kiem tra", "giam sat", "don doc")  # what monitors are given
+
+
+@dataclass
+class OpenTask:
+    """A task being read: its text so far, the role lines seen, its time."""
+
+    section: str
+    line: int
+    paragraphs: list[str]
+    bullet: str | None = None
+    assignments: list[Assignment] = field(default_factory=list)
+    time: TimeSpec | None = None
+    product: str | None = None
+    labelled: bool = False
+
+
+class TaskBuilder:
+    """Walks the outline and fills the draft's sections and tasks."""
+
+    def __init__(self, draft: ProgramDraft, registry: Registry) -> None:
+        self.draft = draft
+        self.registry = registry
+        self.counters: dict[str, int] = {}
+        self.ids: set[str] = set()
+        self.defaults: list[Assignment] = []
+
+    # ---- the walk ----
+
+    def build(self, root: Node) -> None:
+        self._collect_defaults(root)
+        for node in root.children:
+            self._walk(node, None)
+        self._fill_gaps()
+
+    def _walk(self, node: Node, parent: Section | None) -> None:
+        parent_path = node.parent.path if node.parent else ""
+        if node.context != "intro" and self._is_prose_task(node):
+            self._prose_task(node, parent_path, node.path)
+            return
+        if node.context == "provisions" and parent is not None and _plain_leaf(node):
+            # "2. Các huyện ủy ... tổ chức thực hiện": a provision, kept as the part's text.
+            parent.text.append(f"{node.number}. {node.title}")
+            parent.text.extend(_texts(node.items))
+            return
+        if node.context != "intro" and not node.children and _leaf_with_labels(node):
+            # "1. Nhiệm vụ X" followed by its own role lines: the item is the task.
+            opener = OpenTask(parent_path, node.line, [node.title])
+            self._items(node, None, opener, node.path)
+            return
+        section = Section(
+            number=node.path,
+            title=node.title,
+            parent=node.parent.path or None if node.parent else None,
+            line=node.line,
+        )
+        self.draft.sections.append(section)
+        if node.context == "intro":
+            section.text.extend(_texts(node.items))
+            for child in node.children:
+                self._intro(child, section)
+            return
+        self._items(node, section, None, None)
+        for child in node.children:
+            self._walk(child, section)
+
+    def _intro(self, node: Node, section: Section) -> None:
+        """Purpose and requirements: kept as the section's text, never tasks."""
+        if node.children:
+            sub = Section(node.path, node.title, section.number, node.line, _texts(node.items))
+            self.draft.sections.append(sub)
+            for child in node.children:
+                self._intro(child, sub)
+        else:
+            section.text.append(f"{node.number}. {node.title}")
+            section.text.extend(_texts(node.items))
+
+    def _is_prose_task(self, node: Node) -> bool:
+        """A numbered item with no sub-items, bullets or role lines is a task written as prose
+        ("1. Ban Tuyên giáo Tỉnh ủy tham mưu ... Hoàn thành trong tháng 12/2020.")."""
+        if node.children or node.kind == "appendix":
+            return False
+        if node.items and not node.title.rstrip().endswith((".", ";", "!", "?")):
+            # "1. Về cải cách hành chính" over paragraphs: a heading, its paragraphs are read
+            # one by one (a "Giao Sở X ..." paragraph is a task, the rest is text).
+            return False
+        for block in node.items:
+            if isinstance(block, Table) or block.bullet is not None or read_label(block.text):
+                return False
+        if node.context == "provisions":
+            text = " ".join([node.title, *_texts(node.items)])
+            return bool(prose_assignments(text, self.registry)) and bool(
+                find_times(text, term=self.draft.term)
+            )
+        return True
+
+    # ---- bullet tasks and role lines ----
+
+    def _items(
+        self, node: Node, section: Section | None, current: OpenTask | None, current_id: str | None
+    ) -> None:
+        """Read a section's paragraphs in order: a bullet opens a task, role lines fill it,
+        other paragraphs continue it, or stand as the section's text or a prose task."""
+        number = section.number if section else node.parent.path if node.parent else ""
+        for block in node.items:
+            if isinstance(block, Table):
+                if self._table(block, number):
+                    continue
+                block = Paragraph(" | ".join(c for row in block.rows for c in row if c), block.line)
+            label = read_label(block.text)
+            if label is not None:
+                if current is None:
+                    self.draft.warn(
+                        block.line, f"Dòng vai trò không thuộc nhiệm vụ nào: {block.text!r}"
+                    )
+                    continue
+                self._label(current, label, block.line)
+            elif block.bullet is not None and not (
+                current
+                and not current.labelled
+                and current.bullet
+                and block.bullet != current.bullet
+            ):
+                self._close(current, current_id)
+                current = OpenTask(number, block.line, [block.text], block.bullet)
+                current_id = None
+            elif current is not None and not current.labelled:
+                current.paragraphs.append(block.text)  # continuation or a sub-item
+            elif is_lower_start(block.text):
+                self.draft.warn(
+                    block.line,
+                    "Đoạn văn bị tách khỏi chỗ của nó (có thể do ngắt trang), "
+                    f"không gắn được vào nhiệm vụ nào: {block.text!r}",
+                )
+            else:
+                self._close(current, current_id)
+                current, current_id = None, None
+                self._section_paragraph(block, number, section)
+        self._close(current, current_id)
+
+    def _label(self, task: OpenTask, label: LabelLine, line: int) -> None:
+        task.labelled = True
+        if label.field == "roles":
+            found = role_line(label, self.registry)
+            if not found:
+                self.draft.warn(line, f"Dòng vai trò không nêu cơ quan nào: {label.value!r}")
+            task.assignments.extend(found)
+        elif label.field == "time":
+            task.time = parse_time(label.value, term=self.draft.term)
+        elif label.field == "product":
+            task.product = label.value.rstrip(".")
+        else:
+            task.paragraphs.append(label.value)
+
+    def _close(self, task: OpenTask | None, task_id: str | None) -> None:
+        if task is None:
+            return
+        text = "\n".join(task.paragraphs)
+        if not task.labelled:
+            # A bullet without role lines: read it as prose.
+            self._add_prose(task.section, task.line, text, task_id)
+            return
+        time = task.time or TimeSpec(text="")
+        self.add(
+            task.section, task.line, text, merge(task.assignments), time, [], task.product, task_id
+        )
+
+    def _section_paragraph(self, block: Paragraph, number: str, section: Section | None) -> None:
+        """An unnumbered paragraph in a section: a task when it assigns work ("Giao Sở X chủ
+        trì ..., hoàn thành trong quý II/2022"), otherwise the section's text."""
+        text = block.text
+        if prose_assignments(text, self.registry) and find_times(text, term=self.draft.term):
+            self._add_prose(number, block.line, text, None)
+        elif section is not None:
+            section.text.append(text)
+        else:
+            self.draft.warn(block.line, f"Đoạn văn không thuộc nhiệm vụ nào: {text!r}")
+
+    # ---- prose tasks ----
+
+    def _prose_task(self, node: Node, section: str, task_id: str) -> None:
+        text = "\n".join([node.title, *_texts(node.items)])
+        self._add_prose(section, node.line, text, task_id)
+
+    def _add_prose(self, section: str, line: int, text: str, task_id: str | None) -> None:
+        assignments: list[Assignment] = []
+        spans: list[tuple[str, TimeSpec]] = []
+        milestones: list[Milestone] = []
+        for sentence in _sentences(text):
+            if not assignments or fold(sentence).startswith("giao"):
+                assignments.extend(prose_assignments(sentence, self.registry))
+            for _, _, spec in find_times(sentence, term=self.draft.term):
+                spans.append((sentence, spec))
+                if spec.kind == "deadline" and spec.due:
+                    milestones.append(Milestone(sentence, spec.due, _scope(sentence)))
+        time = self._prose_time(text, spans, milestones, line)
+        if len(milestones) > 1 and time.kind == "compound":
+            for part, milestone in zip(time.parts, milestones, strict=False):
+                part.scope = part.scope or milestone.scope
+        self.add(section, line, text, merge(assignments), time, milestones, None, task_id)
+
+    def _prose_time(
+        self, text: str, spans: list[tuple[str, TimeSpec]], milestones: list[Milestone], line: int
+    ) -> TimeSpec:
+        specs: list[TimeSpec] = []
+        for _, spec in spans:
+            if not any(_same_time(spec, seen) for seen in specs):
+                specs.append(spec)
+        if len(specs) == 1:
+            return specs[0]
+        if specs:
+            return TimeSpec(text="; ".join(s.text for s in specs), kind="compound", parts=specs)
+        relative = _RELATIVE.search(text)
+        if relative:
+            return self._relative_time(relative, milestones, line)
+        return TimeSpec(text="")
+
+    def _relative_time(
+        self, match: re.Match[str], milestones: list[Milestone], line: int
+    ) -> TimeSpec:
+        """ "đồng thời với việc quán triệt Nghị quyết XX": the time of the task that does that."""
+        what = fold(match["what"]).strip()
+        for task in reversed(self.draft.tasks):
+            if what and what in fold(task.text) and task.time.kind != "unknown":
+                time = copy.deepcopy(task.time)
+                time.text = match.group(0)
+                milestones.extend(copy.deepcopy(task.milestones))
+                self.draft.warn(line, f"Thời gian lấy theo nhiệm vụ {task.id}: {match.group(0)!r}")
+                return time
+        return TimeSpec(text=match.group(0))
+
+    # ---- tables ----
+
+    def _table(self, table: Table, section: str) -> bool:
+        return read_task_table(table, section, self)
+
+    # ---- adding and checking ----
+
+    def add(
+        self,
+        section: str,
+        line: int,
+        text: str,
+        assignments: list[Assignment],
+        time: TimeSpec,
+        milestones: list[Milestone],
+        product: str | None,
+        task_id: str | None,
+    ) -> TaskDraft:
+        if task_id is None or task_id in self.ids:
+            count = self.counters.get(section, 0) + 1
+            self.counters[section] = count
+            task_id = f"{section}/{count}" if section else str(count)
+            while task_id in self.ids:
+                count += 1
+                task_id = f"{section}/{count}"
+            self.counters[section] = count
+        self.ids.add(task_id)
+        task = TaskDraft(task_id, section, text, assignments, time, milestones, line, product)
+        self.draft.tasks.append(task)
+        return task
+
+    def _collect_defaults(self, root: Node) -> None:
+        """Who directs and who carries out a task the program names no body for: the
+        program's own "Tổ chức thực hiện" part says ("Giao Ban Thường vụ Tỉnh ủy lãnh đạo,
+        chỉ đạo ..."; "Các huyện, thị, thành ủy ... tổ chức thực hiện"). Bodies given only
+        to follow up ("theo dõi") are monitors, not defaults."""
+        for node in _all_nodes(root):
+            if node.context != "provisions":
+                continue
+            for text in [node.title, *_texts(node.items)]:
+                found, task = prose_clause(text, self.registry)
+                if task.startswith(_MONITOR_VERBS):
+                    continue
+                for item in found:
+                    item.inferred = True
+                    self.defaults.append(item)
+
+    def _fill_gaps(self) -> None:
+        for task in self.draft.tasks:
+            if not task.assignments:
+                if self.defaults:
+                    task.assignments = merge(copy.deepcopy(self.defaults))
+                    for item in task.assignments:
+                        item.inferred = True
+                    self.draft.warn(
+                        task.line,
+                        f"Nhiệm vụ {task.id} không nêu cơ quan; lấy theo phần Tổ chức thực hiện.",
+                    )
+                else:
+                    self.draft.warn(task.line, f"Nhiệm vụ {task.id} không nêu cơ quan thực hiện.")
+            for item in task.assignments:
+                if item.id is None:
+                    self.draft.warn(
+                        task.line,
+                        f"Cơ quan không có trong danh mục: {item.written!r} (nhiệm vụ {task.id})",
+                    )
+            if task.time.kind == "unknown":
+                shown = task.time.text or "không ghi"
+                self.draft.warn(
+                    task.line, f"Không hiểu thời gian của nhiệm vụ {task.id}: {shown!r}"
+                )
+
+
+def _plain_leaf(node: Node) -> bool:
+    """A numbered item with only paragraphs under it: no sub-items, bullets, labels, tables."""
+    return not node.children and all(
+        isinstance(b, Paragraph) and b.bullet is None and read_label(b.text) is None
+        for b in node.items
+    )
+
+
+def _leaf_with_labels(node: Node) -> bool:
+    """A numbered item whose own role lines follow it directly (no bullet task in between)."""
+    for block in node.items:
+        if isinstance(block, Table):
+            return False
+        if read_label(block.text):
+            return True
+        if block.bullet is not None:
+            return False
+    return False
+
+
+def _texts(blocks: list[Block]) -> list[str]:
+    out = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        else:
+            out.extend(" | ".join(row) for row in block.rows)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for part in text.split("\n") for s in _SENTENCE_END.split(part) if s.strip()]
+
+
+def _scope(sentence: str) -> str | None:
+    for pattern in (_SCOPE_LEVEL, _SCOPE_PAREN, _SCOPE_OBJECT):
+        match = pattern.search(sentence)
+        if match:
+            scope = match["s"].strip()
+            return scope if len(scope) <= 160 else None
+    return None
+
+
+def _same_time(a: TimeSpec, b: TimeSpec) -> bool:
+    return (a.kind, a.due, a.start, a.every) == (b.kind, b.due, b.start, b.every)
+
+
+def _all_nodes(node: Node):
+    for child in node.children:
+        yield child
+        yield from _all_nodes(child)

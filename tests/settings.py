@@ -1,0 +1,16 @@
+"""Settings for the test suite: the project's settings, with the database the run asks for.
+
+THEODOI_TEST_DATABASE_URL (set by .ci/run) points the suite at a PostgreSQL server; without
+it the suite runs on SQLite alone, the way a newcomer first runs it.
+"""
+
+import os
+import tempfile
+
+if os.environ.get("THEODOI_TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["THEODOI_TEST_DATABASE_URL"]
+else:
+    os.environ.pop("DATABASE_URL", None)
+os.environ.setdefault("THEODOI_DATA_DIR", tempfile.mkdtemp(prefix="theodoi-test-"))
+
+from theodoi.settings import *  # noqa: F403
