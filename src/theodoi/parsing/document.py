@@ -49,6 +49,8 @@ def _references(blocks: list[Block]) -> list:
     for block in blocks:
         texts = [block.text] if isinstance(block, Paragraph) else [c for r in block.rows for c in r]
         for text in texts:
+            if "/" not in text:  # every document number has one: 05-CT/TU, 123/KH-UBND
+                continue
             for reference in find_references(text):
                 key = reference.number or reference.text
                 known = seen.get(key)

@@ -35,6 +35,11 @@ class TimeSpec:
     parts: list[TimeSpec] = field(default_factory=list)
     scope: str | None = None  # "đối với Chương trình ... hàng năm": what this part applies to
 
+    def copy(self) -> TimeSpec:
+        """A copy that shares nothing mutable with this one."""
+        parts = [part.copy() for part in self.parts]
+        return TimeSpec(self.text, self.kind, self.due, self.start, self.every, parts, self.scope)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,

@@ -9,7 +9,7 @@ from typing import Literal
 
 from .blocks import Block, Paragraph
 from .roles import read_label
-from .text import fold
+from .text import fold, fold_keep_offsets
 
 Context = Literal["intro", "tasks", "provisions"]
 
@@ -89,12 +89,10 @@ def heading(paragraph: Paragraph) -> tuple[str, str, int, str] | None:
     match = _LETTER.match(text)
     if match:
         return match["n"], match["title"], RANK_LETTER, "letter"
-    folded = fold(text)
-    if len(folded) == len(text):
-        match = _APPENDIX.match(folded)
-        if match:
-            number = "PL" + (match["n"].upper() if match["n"] else "")
-            return number, text[match.start("title") :].strip(), RANK_PART, "appendix"
+    match = _APPENDIX.match(fold_keep_offsets(text[:40]))
+    if match:
+        number = "PL" + (match["n"].upper() if match["n"] else "")
+        return number, text[match.start("title") :].strip(), RANK_PART, "appendix"
     return None
 
 

@@ -39,15 +39,16 @@ _NUMBER = (
     rf"|(?:/\d{{4}})?/{_LETTER}+(?:-{_LETTER}+)+)"  # 123/KH-UBND, 05/2021/NĐ-CP
 )
 _DATE = r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{1,2}) tháng (\d{1,2}) năm (\d{4})"
-_REFERENCE = re.compile(
-    rf"(?P<type>{_TYPE})(?:\s+số)?\s*:?\s+(?P<number>{_NUMBER})"
-    rf"(?:,?\s+ngày\s+(?P<date>{_DATE}))?",
-    re.IGNORECASE,
+# Found from the number outwards: a scan for numbers is far cheaper than trying every type
+# name at every position of a long paragraph.
+_NUMBER_AND_DATE = re.compile(
+    rf"(?<![\w/-])(?P<number>{_NUMBER})(?![\w/-])(?:,?\s+ngày\s+(?P<date>{_DATE}))?"
 )
+_TYPE_BEFORE = re.compile(rf"(?P<type>{_TYPE})(?:\s+số)?\s*:?\s+$", re.IGNORECASE)
 
 
 def _date(match: re.Match[str]) -> dt.date | None:
-    groups = [g for g in match.group(4, 5, 6, 7, 8, 9) if g]
+    groups = [g for g in match.group(3, 4, 5, 6, 7, 8) if g]
     if len(groups) != 3:
         return None
     day, month, year = (int(g) for g in groups)
@@ -60,12 +61,15 @@ def _date(match: re.Match[str]) -> dt.date | None:
 def find_references(text: str) -> list[Reference]:
     """Every citation in ``text``, in order of appearance."""
     found = []
-    for match in _REFERENCE.finditer(text):
-        kind = match.group("type")
+    for match in _NUMBER_AND_DATE.finditer(text):
+        before = _TYPE_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        if before is None:
+            continue
+        kind = before.group("type")
         canonical = next(t for t in DOCUMENT_TYPES if t.casefold() == kind.casefold())
         found.append(
             Reference(
-                text=match.group(0),
+                text=text[before.start() : match.end()],
                 type=canonical,
                 number=match.group("number"),
                 date=_date(match) if match.group("date") else None,

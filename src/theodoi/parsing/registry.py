@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .text import fold, nfc
+from .text import fold_keep_offsets, nfc
 
 EXAMPLE_REGISTRY = "quang-ngai-2020.toml"
 
@@ -47,7 +47,7 @@ class Entry:
     unnamed: bool = False  # "các cơ quan liên quan": a group with no fixed members
 
 
-@dataclass
+@dataclass(frozen=True)
 class Found:
     """One name found in a role line, with the role the wording gives it there."""
 
@@ -57,29 +57,10 @@ class Found:
     coordinate: bool = False
 
 
-def _fold_char(ch: str) -> str:
-    folded = fold(ch)
-    return folded[0] if folded else " "
-
-
-_FOLD_CACHE: dict[str, str] = {}
-
-
-def _fold_same_length(text: str) -> str:
-    """fold() character by character, so offsets in the result are offsets in ``text``."""
-    out = []
-    for ch in text:
-        folded = _FOLD_CACHE.get(ch)
-        if folded is None:
-            folded = _FOLD_CACHE[ch] = _fold_char(ch)
-        out.append(folded)
-    return "".join(out)
-
-
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     """Folded tokens of ``text`` with their character spans; abbreviations expanded."""
     out: list[tuple[str, int, int]] = []
-    for match in _TOKEN.finditer(_fold_same_length(text)):
+    for match in _TOKEN.finditer(fold_keep_offsets(text)):
         word = match.group()
         expansion = _ABBREVIATIONS.get(word)
         if expansion:
@@ -101,9 +82,11 @@ class Registry:
     entries: dict[str, Entry] = field(default_factory=dict)
     _names: dict[tuple[str, ...], Entry] = field(default_factory=dict)
     _prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    _scans: dict[tuple, tuple[list[Found], int]] = field(default_factory=dict)
 
     def add(self, entry: Entry, aliases: list[str]) -> None:
         self.entries[entry.id] = entry
+        self._scans.clear()
         for alias in [entry.name, *aliases]:
             keys = {_key(alias)}
             if entry.group:
@@ -160,8 +143,21 @@ class Registry:
         (the verb of a sentence such as "Ban Tuyên giáo Tỉnh ủy tham mưu Kế hoạch ...");
         ``until`` names word pairs (folded verbs such as ("hoan", "thanh")) where an unknown
         name cannot start or go on, so the scan stops there.
-        Returns the names and the character offset where scanning stopped.
+        Returns the names and the character offset where scanning stopped. Role lines repeat
+        ("Ủy ban nhân dân tỉnh." dozens of times), so answers are remembered.
         """
+        key = (text, prefix_only, until)
+        known = self._scans.get(key)
+        if known is None:
+            if len(self._scans) > 20_000:
+                self._scans.clear()
+            known = self._scans[key] = self._scan(text, prefix_only, until)
+        found, stop = known
+        return list(found), stop
+
+    def _scan(
+        self, text: str, prefix_only: bool, until: frozenset[tuple[str, str]]
+    ) -> tuple[list[Found], int]:
         tokens = _tokens(text)
         words = [word for word, _, _ in tokens]
         found: list[Found] = []
@@ -184,8 +180,8 @@ class Registry:
                 index += 1
                 continue
             if tuple(words[index : index + 2]) == _LEAD_MARKER:
-                for item in found[since_marker:]:
-                    item.lead = True
+                for position in range(since_marker, len(found)):
+                    found[position] = replace(found[position], lead=True)
                 since_marker = len(found)
                 index += 2
                 continue

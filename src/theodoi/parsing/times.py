@@ -20,7 +20,7 @@ Rules the importer relies on:
   thing rather than a time count only after a time word: "trong giai đoạn 2021-2025" is a
   time, "Kế hoạch ... giai đoạn 2021-2025" and "Đại hội ... nhiệm kỳ 2020-2025" are names.
 
-Matching runs on a folded copy of the text (no diacritics, lower case, see ``text.fold``) that
+Matching runs on a folded copy of the text (no diacritics, lower case, see ``text.fold_keep_offsets``) that
 keeps every character at its index, so a match in the copy is a span of the original. Where
 two common words fold alike (từ/tư, mỗi/mới, năm/Nam) the original spelling decides.
 """
@@ -31,10 +31,11 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from theodoi.parsing.model import Every, TimeSpec
-from theodoi.parsing.text import fold, nfc
+from theodoi.parsing.text import fold_keep_offsets, nfc
 
 MIN_YEAR, MAX_YEAR = 1945, 2100
 
@@ -42,31 +43,6 @@ __all__ = ["find_times", "parse_time"]
 
 
 # --- Folding that keeps offsets ----------------------------------------------------------
-
-
-class _FoldTable(dict[int, str]):
-    """A ``str.translate`` table that folds each character to exactly one character.
-
-    ``text.fold`` may change the length of a string (it collapses spaces, casefolds "ß" to
-    "ss"); here a character whose fold is not one character keeps itself, and white space is
-    left alone for the patterns' ``\\s``. Entries are computed on first use.
-    """
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = char if char.isspace() else fold(char)
-        if len(folded) != 1:
-            lower = char.lower()
-            folded = lower if len(lower) == 1 else char
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def _fold_keep(text: str) -> str:
-    return text.translate(_FOLD_TABLE)
 
 
 def _spelled(orig: str, start: int, end: int, *words: str) -> bool:
@@ -589,11 +565,18 @@ def parse_time(text: str, *, term: tuple[int, int] | None = None) -> TimeSpec:
 
     ``term`` is the program's term (2020, 2025), which "Trong nhiệm kỳ" refers to. Anything not
     fully understood comes back as kind "unknown" with its text, so nothing is lost or guessed.
+    A program repeats a handful of expressions ("Thường xuyên." forty times), so answers are
+    remembered; each call returns its own copy.
     """
+    return _parse_time(text, term).copy()
+
+
+@lru_cache(maxsize=4096)
+def _parse_time(text: str, term: tuple[int, int] | None) -> TimeSpec:
     shown = _shown(text)
     term = _valid_term(term)
     orig = _unwrap(_normal(shown))
-    folded = _fold_keep(orig)
+    folded = fold_keep_offsets(orig)
     spec = None
     if orig:
         spec = _parse_piece(orig, folded, term) or _parse_compound(orig, folded, term)
@@ -638,7 +621,7 @@ def find_times(
     the task can be held to.
     """
     term = _valid_term(term)
-    folded = _fold_keep(sentence)
+    folded = fold_keep_offsets(sentence)
     if not _ANCHOR.search(folded):
         return []
     spans: list[tuple[int, int, TimeSpec]] = []
