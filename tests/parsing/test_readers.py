@@ -186,7 +186,7 @@ def test_markdown_pipe_table():
         Table(
             rows=[
                 ["STT", "Nhiệm vụ", "Cơ quan chủ trì"],
-                ["1", "Xây dựng kế hoạch", "Sở Nội vụ; Sở Tài chính"],
+                ["1", "Xây dựng kế hoạch", "Sở Nội vụ\nSở Tài chính"],
                 ["2", "Ký hiệu | trong ô", "Ban Tuyên giáo Tỉnh ủy"],
             ],
             line=3,
@@ -403,7 +403,7 @@ def test_docx_nested_table_and_cell_paragraphs(tmp_path):
     path = tmp_path / "nested.docx"
     document.save(str(path))
     assert read_file(path) == [
-        Table(rows=[["Sở Tài chính; Sở Nội vụ", "Bên trong bảng con"]], line=1),
+        Table(rows=[["Sở Tài chính\nSở Nội vụ", "Bên trong\nbảng con"]], line=1),
         Paragraph("Đoạn văn.", 2),
     ]
 

@@ -32,7 +32,8 @@ class Paragraph:
 
 @dataclass
 class Table:
-    """A table: rows of cell texts (NFC, cleaned like paragraphs). Merged cells repeat or are
+    """A table: rows of cell texts (NFC, cleaned like paragraphs; a cell of several
+    paragraphs keeps them on separate lines, joined with "\n"). Merged cells repeat or are
     empty, as the format gives them. ``line`` is where the table starts."""
 
     rows: list[list[str]] = field(default_factory=list)

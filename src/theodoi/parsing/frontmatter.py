@@ -137,8 +137,11 @@ def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -
     """Recipients ("Nơi nhận:" and the list under it) and the signature block."""
     in_recipients = False
     lines = flatten(blocks)
-    for index, paragraph in enumerate(lines):
+    index = 0
+    while index < len(lines):
+        paragraph = lines[index]
         text = paragraph.text
+        index += 1
         match = _RECIPIENTS.match(text)
         if match:
             in_recipients = True
@@ -147,12 +150,19 @@ def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -
                 draft.recipients.append(rest.rstrip(",.;"))
             continue
         if _SIGN_OPENER.match(text) or (text.isupper() and _SIGN_TITLE.search(text)):
+            # "T/M HUYỆN ỦY" / "BÍ THƯ" on lines of their own are one signature block.
+            block = [text]
+            while index < len(lines) and lines[index].text.isupper():
+                if _RECIPIENTS.match(lines[index].text):
+                    break
+                block.append(lines[index].text)
+                index += 1
             in_recipients = False
-            _read_signer(text, lines[index + 1 :], draft, registry)
+            _read_signer(" ".join(block), lines[index:], draft, registry)
             continue
         if in_recipients and (paragraph.bullet or not text.isupper()):
             draft.recipients.append(text.rstrip(",.;"))
-        elif draft.signer.name is None or text != draft.signer.name:
+        elif text != draft.signer.name:
             draft.warn(
                 paragraph.line, f"Không xác định được vai trò của dòng cuối văn bản: {text!r}"
             )

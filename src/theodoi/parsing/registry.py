@@ -31,8 +31,54 @@ _ABBREVIATIONS = {
     "vn": "viet nam",
 }
 # A token is a word (letters and digits) or one punctuation mark that separates names.
-_TOKEN = re.compile(r"\w+|[,;()&]|(?<!\w)-(?!\w)|-")
-_SEPARATORS = frozenset({",", ";", "va", "&", "-", "cung"})
+_TOKEN = re.compile(r"\w+|[,;()&\n]|(?<!\w)-(?!\w)|-")
+_SEPARATORS = frozenset({",", ";", "\n", "va", "&", "-", "cung"})
+_HARD_SEPARATORS = frozenset({";", "\n", "&"})
+# First words of a body's name (folded): after "," or "và", one of these starts another body.
+_BODY_HEADS = frozenset(
+    [
+        "so",
+        "ban",
+        "uy",
+        "phong",
+        "van",
+        "huyen",
+        "thi",
+        "thanh",
+        "dang",
+        "hoi",
+        "trung",
+        "cong",
+        "bo",
+        "tinh",
+        "cac",
+        "toa",
+        "vien",
+        "truong",
+        "chi",
+        "cuc",
+        "benh",
+        "quy",
+        "lien",
+        "mat",
+        "doan",
+        "nguoi",
+        "cap",
+        "chinh",
+        "bi",
+        "chu",
+        "thu",
+        "xa",
+        "phuong",
+        "khoi",
+        "lanh",
+        "hdnd",
+        "ubnd",
+        "mttq",
+        "bch",
+        "bql",
+    ]
+)
 _LEAD_MARKER = ("chu", "tri")
 _COORDINATE_MARKERS = (("phoi", "hop", "voi"), ("phoi", "hop"))
 
@@ -128,6 +174,21 @@ class Registry:
                 best = (entry, index)
         return best
 
+    def _starts_body(self, words: list[str], index: int) -> bool:
+        """Whether a body's name (known, or headed by a word such as "Sở", "Phòng") or a
+        marker begins at ``words[index]``, after any separators."""
+        while index < len(words) and words[index] in _SEPARATORS:
+            index += 1
+        if index >= len(words):
+            return True
+        pair = tuple(words[index : index + 2])
+        return (
+            words[index] in _BODY_HEADS
+            or pair == _LEAD_MARKER
+            or pair[:2] == _COORDINATE_MARKERS[1]
+            or self._match(words, index) is not None
+        )
+
     def scan(
         self,
         text: str,
@@ -204,15 +265,24 @@ class Registry:
             if prefix_only or tuple(words[index : index + 2]) in until:
                 stop = tokens[index][1]
                 break
-            # An unknown name runs to the next separator, marker or known name.
+            # An unknown name runs to a marker, a known name, or a separator followed by what
+            # starts another body ("Phòng Văn hóa và Thông tin huyện" stays one name).
             end = index + 1
-            while end < len(words) and words[end] not in _SEPARATORS | {"(", ")"}:
+            while end < len(words) and words[end] not in ("(", ")"):
+                word = words[end]
+                if word in _SEPARATORS:
+                    if word in _HARD_SEPARATORS or self._starts_body(words, end + 1):
+                        break
+                    end += 1
+                    continue
                 pair = tuple(words[end : end + 2])
                 if pair == _LEAD_MARKER or pair in until or self._match(words, end):
                     break
                 if any(tuple(words[end : end + len(m)]) == m for m in _COORDINATE_MARKERS):
                     break
                 end += 1
+            while end > index + 1 and words[end - 1] in _SEPARATORS:
+                end -= 1
             written = nfc(text[tokens[index][1] : tokens[end - 1][2]])
             found.append(Found(None, written, coordinate=coordinating))
             index = end

@@ -159,23 +159,13 @@ def clean_cell(text: str, *, markdown: bool = False) -> str:
 
 
 def join_cell_lines(parts: list[str]) -> str:
-    """The lines (paragraphs) of one table cell as one text.
+    """The lines (paragraphs) of one table cell as one text, one line each.
 
-    A line that ends a sentence or a clause, or a next line that continues in lower case, is
-    joined with a space; two lines that are separate names ("Sở Tài chính" / "Sở Nội vụ")
-    are joined with "; " so they stay separable.
+    The line breaks are kept: in a header or closing table they separate the issuer from the
+    number and the recipients from each other, and in a task table two bodies written on two
+    lines ("Sở Tài chính" / "Sở Nội vụ") stay two names.
     """
-    out = ""
-    for part in parts:
-        if not part:
-            continue
-        if not out:
-            out = part
-        elif out[-1] in ",;:.!?-–(" or is_lower_start(part):
-            out = f"{out} {part}"
-        else:
-            out = f"{out}; {part}"
-    return out
+    return "\n".join(part for part in parts if part)
 
 
 def ends_sentence(text: str) -> bool:
