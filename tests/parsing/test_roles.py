@@ -5,25 +5,16 @@ from __future__ import annotations
 import pytest
 
 from theodoi.parsing.registry import example_registry, registry_from_toml
+from theodoi.parsing.render import ROLE_NAMES
 from theodoi.parsing.roles import prose_assignments, read_label, role_line
 
 REGISTRY = example_registry()
 
 
 def assigned(value: str, roles: tuple[str, ...] = ("implements",)) -> list[tuple[str, list[str]]]:
-    label = read_label(f"Cơ quan {' '.join(_WORDS[r] for r in roles)}: {value}")
+    label = read_label(f"Cơ quan {', '.join(ROLE_NAMES[r] for r in roles)}: {value}")
     assert label is not None
     return [(a.org, a.roles) for a in role_line(label, REGISTRY)]
-
-
-_WORDS = {
-    "directs": "chỉ đạo",
-    "issues": "ban hành",
-    "advises": "tham mưu",
-    "implements": "thực hiện",
-    "leads": "chủ trì",
-    "coordinates": "phối hợp",
-}
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,12 @@ _CONTENT_LABEL = re.compile(r"^(?:noi dung(?: nhiem vu| cong viec)?|nhiem vu)\s*
 _ITEM_PREFIX = re.compile(r"^(?:[a-zđ]\)|\d+\))\s+")
 
 
+def roles_named(text: str) -> tuple[str, ...]:
+    """The roles a heading names, in order: "Cơ quan chủ trì thực hiện" -> leads, implements."""
+    words = re.findall(_ROLE_WORD, fold(text))
+    return tuple(dict.fromkeys(_ROLE_OF[word] for word in words))
+
+
 @dataclass(frozen=True)
 class LabelLine:
     """A labelled line of a task: which field it fills and the value after the colon."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .blocks import Table
 from .model import Section, TimeSpec
-from .roles import _ROLE_OF, _ROLE_WORD, LabelLine, merge, role_line
+from .roles import LabelLine, merge, role_line, roles_named
 from .text import fold
 from .times import parse_time
 
@@ -21,16 +21,11 @@ _COLUMNS = (
     (re.compile(r"thoi gian|thoi han|tien do|moc hoan thanh"), "time"),
     (re.compile(r"san pham|hinh thuc|ket qua"), "product"),
     (re.compile(r"ghi chu"), "note"),
-    (re.compile(rf"(?:co quan|don vi|cap|chu tri|phoi hop|{_ROLE_WORD})"), "roles"),
+    (re.compile(r"co quan|don vi|^cap\b"), "roles"),
     (re.compile(r"nhiem vu|noi dung|cong viec|ten de an|ten van ban|giai phap|de an"), "text"),
 )
 _ROMAN = re.compile(r"^(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})\.?$")
 _SERIAL = re.compile(r"^\(?\d{1,2}\)?$")
-
-
-def _column_roles(header: str) -> tuple[str, ...]:
-    words = re.findall(_ROLE_WORD, fold(header))
-    return tuple(dict.fromkeys(_ROLE_OF[w] for w in words)) or ("implements",)
 
 
 def _header(row: list[str]) -> list[tuple[str, tuple[str, ...]]] | None:
@@ -41,7 +36,12 @@ def _header(row: list[str]) -> list[tuple[str, tuple[str, ...]]] | None:
         meaning = next(
             (name for pattern, name in _COLUMNS if folded and pattern.search(folded)), ""
         )
-        columns.append((meaning, _column_roles(cell) if meaning == "roles" else ()))
+        roles = roles_named(cell) if meaning in ("", "roles") else ()
+        if roles:
+            meaning = "roles"  # "Chủ trì", "Phối hợp" as the whole header
+        elif meaning == "roles":
+            roles = ("implements",)  # "Cơ quan, đơn vị": the bodies that carry it out
+        columns.append((meaning, roles))
     names = [name for name, _ in columns]
     if "text" in names and ("roles" in names or "time" in names):
         return columns
