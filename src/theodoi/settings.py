@@ -59,9 +59,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "theodoi.wsgi.application"
 
 # SQLite in the data folder unless DATABASE_URL names another database (PostgreSQL).
+# (cli.main creates the data folder before a command that may use it.)
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if not _database_url:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     _database_url = f"sqlite:///{DATA_DIR / 'theodoi.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,6 +4,7 @@ roles and time, the header, the closing, the references, and the displaced line.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -308,3 +309,20 @@ def test_no_warnings_besides_the_known_ones(draft):
     """The example is clean but for the displaced line and the inferred bodies of B.I.2."""
     messages = [w.message for w in draft.warnings]
     assert len(messages) == 3, messages
+
+
+def test_nothing_in_the_document_is_dropped(draft):
+    """Every paragraph ends up somewhere: a title, a text, a task, a role or time line read
+    into its task, the closing, or a warning."""
+    from theodoi.parsing.outline import heading
+    from theodoi.parsing.readers import read_file
+    from theodoi.parsing.roles import read_label
+
+    signature = f"{draft.signer.on_behalf} {draft.signer.title}"
+    kept = json.dumps(draft.to_dict(), ensure_ascii=False) + signature
+    for block in read_file(example_path()):
+        if read_label(block.text):
+            continue
+        found = heading(block)
+        text = found[1] if found else block.text.removeprefix("Nơi nhận:").strip(" ,.;")
+        assert text in kept, block

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from importlib import resources
+
 import pytest
 
-from theodoi.parsing.registry import example_registry, registry_from_toml
+from theodoi.parsing.registry import (
+    EXAMPLE_REGISTRY,
+    RegistryError,
+    example_registry,
+    load_registry,
+    registry_from_toml,
+)
 from theodoi.parsing.render import ROLE_NAMES
 from theodoi.parsing.roles import prose_assignments, read_label, role_line
 
@@ -182,3 +191,33 @@ def test_a_registry_from_another_province():
 )
 def test_prose_assignments(sentence, expected):
     assert [(a.org, a.roles) for a in prose_assignments(sentence, REGISTRY)] == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"org": [{"name": "Sở Nội vụ"}]}, "[[org]] thứ 1: thiếu khóa 'id'"),
+        ({"org": [{"id": "a", "name": ""}]}, "[[org]] thứ 1 (a): thiếu khóa 'name'"),
+        ({"org": [{"id": "a", "name": "A", "aliases": "B"}]}, "'aliases' phải là danh sách"),
+        (
+            {"org": [{"id": "a", "name": "A"}], "group": [{"id": "a", "name": "B"}]},
+            "mã 'a' bị trùng",
+        ),
+    ],
+)
+def test_a_malformed_registry_says_which_entry_and_why(data, message):
+    with pytest.raises(RegistryError, match=re.escape(message)):
+        registry_from_toml(data)
+
+
+def test_the_shipped_registry_is_valid_and_names_every_body_of_the_example():
+    registry = load_registry(resources_path())
+    assert registry.lookup("Ban Thường vụ Tỉnh ủy").id == "qn.btv"
+    districts = [
+        e for e in registry.entries.values() if e.id.startswith(("qn.hu-", "qn.thu-", "qn.thiu-"))
+    ]
+    assert len(districts) == 13
+
+
+def resources_path() -> str:
+    return str(resources.files("theodoi.data.orgs").joinpath(EXAMPLE_REGISTRY))

@@ -294,7 +294,11 @@ def load_registry(path: str | Path | None = None) -> Registry:
     if path is None:
         return example_registry()
     with open(path, "rb") as handle:
-        return registry_from_toml(tomllib.load(handle))
+        try:
+            data = tomllib.load(handle)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise RegistryError(f"không phải TOML hợp lệ: {error}") from None
+    return registry_from_toml(data)
 
 
 @cache
@@ -304,17 +308,36 @@ def example_registry() -> Registry:
     return registry_from_toml(tomllib.loads(data.decode("utf-8")))
 
 
+class RegistryError(ValueError):
+    """A registry file that cannot be used; the message says which entry and why."""
+
+
+def _checked(item: object, table: str, position: int, seen: set[str]) -> tuple[str, str, list[str]]:
+    where = f"[[{table}]] thứ {position}"
+    if not isinstance(item, dict):
+        raise RegistryError(f"{where}: không phải một bảng TOML")
+    ident, name, aliases = item.get("id"), item.get("name"), item.get("aliases", [])
+    if not isinstance(ident, str) or not ident.strip():
+        raise RegistryError(f"{where}: thiếu khóa 'id' (mã cơ quan)")
+    if not isinstance(name, str) or not name.strip():
+        raise RegistryError(f"{where} ({ident}): thiếu khóa 'name' (tên cơ quan)")
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise RegistryError(f"{where} ({ident}): 'aliases' phải là danh sách tên")
+    if ident in seen:
+        raise RegistryError(f"{where}: mã '{ident}' bị trùng")
+    seen.add(ident)
+    return ident, nfc(name), [nfc(a) for a in aliases]
+
+
 def registry_from_toml(data: dict) -> Registry:
+    """A Registry from a parsed registry file. Raises RegistryError on a malformed entry."""
     registry = Registry()
-    for org in data.get("org", []):
-        entry = Entry(id=org["id"], name=nfc(org["name"]))
-        registry.add(entry, [nfc(a) for a in org.get("aliases", [])])
-    for group in data.get("group", []):
-        entry = Entry(
-            id=group["id"],
-            name=nfc(group["name"]),
-            group=True,
-            unnamed=bool(group.get("unnamed", False)),
-        )
-        registry.add(entry, [nfc(a) for a in group.get("aliases", [])])
+    seen: set[str] = set()
+    for position, org in enumerate(data.get("org", []), start=1):
+        ident, name, aliases = _checked(org, "org", position, seen)
+        registry.add(Entry(id=ident, name=name), aliases)
+    for position, group in enumerate(data.get("group", []), start=1):
+        ident, name, aliases = _checked(group, "group", position, seen)
+        unnamed = bool(group.get("unnamed", False))
+        registry.add(Entry(id=ident, name=name, group=True, unnamed=unnamed), aliases)
     return registry

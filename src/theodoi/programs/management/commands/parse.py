@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import ClassVar
 
 from django.core.management.base import BaseCommand
 
 from theodoi.parsing import ParseError, example_path, load_registry, parse_file
+from theodoi.parsing.registry import RegistryError
 from theodoi.parsing.render import render_text
 
 
@@ -31,11 +31,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         path = example_path() if options["example"] else options["file"]
         if path is None:
-            self._fail("theodoi parse: name a FILE, or --example for the bundled program")
+            self._fail(
+                "theodoi parse: cần tên tệp văn bản (FILE), hoặc --example để đọc chương trình mẫu"
+            )
         try:
             registry = load_registry(options["registry"]) if options["registry"] else None
-        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-            self._fail(f"theodoi parse: {options['registry']}: cannot read the registry: {exc}")
+        except RegistryError as exc:
+            self._fail(f"theodoi parse: {options['registry']}: danh mục cơ quan: {exc}")
+        except OSError as exc:
+            self._fail(
+                f"theodoi parse: {options['registry']}: không đọc được danh mục cơ quan: {exc.strerror}"
+            )
         try:
             draft = parse_file(path, registry=registry)
         except ParseError as exc:
