@@ -153,3 +153,33 @@ def test_a_document_with_no_task_says_so():
     draft = parse_text("Thông báo\n\nCuộc họp được dời sang tuần sau.")
     assert not draft.tasks
     assert any("Không tìm thấy nhiệm vụ" in w.message for w in draft.warnings)
+
+
+def test_header_columns_run_together_as_a_pdf_gives_them():
+    draft = parse_text(
+        "\n\n".join(
+            [
+                "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "TỈNH QUẢNG NGÃI Độc lập - Tự do - Hạnh phúc",
+                "Số: 88/KH-UBND Quảng Ngãi, ngày 05 tháng 4 năm 2021",
+                "KẾ HOẠCH",
+                "Thực hiện Nghị quyết số 02-NQ/TU ngày 01/3/2021 của Tỉnh ủy:",
+                "I. NHIỆM VỤ",
+                "1. Sở Y tế tham mưu Kế hoạch phòng, chống dịch. Hoàn thành trong quý II/2021.",
+            ]
+        )
+    )
+    assert draft.issuer == "Ủy ban nhân dân tỉnh"
+    assert (draft.number, draft.date, draft.kind) == ("88/KH-UBND", D(2021, 4, 5), "Kế hoạch")
+    assert draft.title == "KẾ HOẠCH"
+    assert draft.preamble == ["Thực hiện Nghị quyết số 02-NQ/TU ngày 01/3/2021 của Tỉnh ủy:"]
+    assert draft.references[0].number == "02-NQ/TU"
+    (task,) = draft.tasks
+    assert (task.id, task.assignments[0].org, task.time.due) == ("I.1", "Sở Y tế", D(2021, 6, 30))
+
+
+def test_an_impossible_issue_date_is_a_warning():
+    draft = parse_text("TỈNH ỦY QUẢNG NGÃI\n\nQuảng Ngãi, ngày 31 tháng 2 năm 2021\n\nKẾ HOẠCH")
+    assert draft.date is None
+    assert draft.issuer == "Tỉnh ủy"
+    assert any("Ngày ban hành không hợp lệ" in w.message for w in draft.warnings)

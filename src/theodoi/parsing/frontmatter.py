@@ -9,10 +9,20 @@ import re
 from .blocks import Block, Paragraph, Table
 from .model import ProgramDraft, Signer
 from .registry import Registry
-from .text import fold
 
-_NUMBER = re.compile(r"^Số\s*:?\s*(?P<n>\d[\w./\-]*)", re.IGNORECASE)
-_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_NUMBER = re.compile(r"(?:^|\s)Số\s*:?\s*(?P<n>\d[\w./\-]*)", re.IGNORECASE)
+# "Quảng Ngãi, ngày 10 tháng 12 năm 2020": the place goes with the date.
+_PLACE_DATE = re.compile(
+    r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,4}\s*,\s*)?"
+    r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})",
+    re.IGNORECASE,
+)
+_MOTTO = re.compile(
+    r"ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    r"|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc",
+    re.IGNORECASE,
+)
+_PREAMBLE_OPENERS = ("Thực hiện ", "Căn cứ ", "Để ", "Nhằm ", "Ngày ")
 _DOC_KINDS = (
     "CHƯƠNG TRÌNH HÀNH ĐỘNG",
     "CHƯƠNG TRÌNH",
@@ -35,7 +45,6 @@ _ISSUER_WORDS = (
     "ban can su dang",
     "dang doan",
 )
-_NATIONAL_MOTTO = ("dang cong san viet nam", "cong hoa xa hoi chu nghia", "doc lap - tu do")
 _OF_ISSUER = re.compile(r"\bcủa\s+(?P<issuer>.+)$", re.IGNORECASE)
 _RESOLUTION = re.compile(r"(?P<r>Nghị quyết\s[^,;:()]*?)(?=,|\s+nhiệm kỳ|\s+giai đoạn|\s*\(|$)")
 _TERM = re.compile(r"(?:nhiệm kỳ|giai đoạn)\s+(\d{4})\s*[-–—]\s*(\d{4})", re.IGNORECASE)
@@ -78,43 +87,45 @@ def flatten(blocks: list[Block]) -> list[Paragraph]:
 
 
 def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) -> None:
-    """Fill the draft's header fields from the paragraphs before the first heading."""
-    paragraphs = flatten(blocks)
+    """Fill the draft's header fields from the paragraphs before the first heading.
+
+    A PDF's two header columns often come out as one line ("TỈNH ỦY QUẢNG NGÃI ĐẢNG CỘNG SẢN
+    VIỆT NAM", "Số 01-CTr/TU Quảng Ngãi, ngày ..."), so each line gives up its motto, number
+    and date, and what is left of the upper-case lines above the title names the issuer.
+    """
     title_lines: list[str] = []
+    issuer_lines: list[str] = []
     in_title = False
-    for paragraph in paragraphs:
+    for paragraph in flatten(blocks):
         text = paragraph.text
-        folded = fold(text)
-        if draft.number is None and (match := _NUMBER.match(text)):
-            draft.number = match["n"].rstrip(".,;")
-            continue
-        if draft.date is None and (match := _DATE.search(text)) and len(text) < 80:
-            day, month, year = (int(g) for g in match.groups())
-            try:
-                draft.date = dt.date(year, month, day)
-            except ValueError:
-                draft.warn(paragraph.line, f"Ngày ban hành không hợp lệ: {match.group(0)}")
-            continue
-        if any(motto in folded for motto in _NATIONAL_MOTTO) or set(text) <= set("*-–_ "):
-            continue
-        kind = next((k for k in _DOC_KINDS if text.upper().startswith(k) and text.isupper()), None)
-        if kind and not title_lines:
+        if not title_lines:
+            text = _MOTTO.sub(" ", text)
+            if match := _NUMBER.search(text):
+                draft.number = draft.number or match["n"].rstrip(".,;")
+                text = text[: match.start()] + " " + text[match.end() :]
+            if match := _PLACE_DATE.search(text):
+                if draft.date is None:
+                    draft.date = _header_date(match, paragraph.line, draft)
+                text = text[: match.start()] + " " + text[match.end() :]
+            text = " ".join(text.split()).strip(" *-–_")
+            if not text:
+                continue
+        kind = next((k for k in _DOC_KINDS if text.startswith(k)), None)
+        if kind and not title_lines and text.isupper():
             draft.kind = kind.capitalize()
             title_lines.append(text)
             in_title = True
-            continue
-        if in_title and not text.endswith(":") and len(text) < 300:
+        elif in_title and _continues_title(text):
             title_lines.append(text)
-            continue
-        in_title = False
-        if title_lines or draft.preamble:
-            draft.preamble.append(text)
-        elif draft.issuer is None and text.isupper() and any(w in folded for w in _ISSUER_WORDS):
-            draft.issuer = _issuer_name(text, registry)
+        elif not title_lines and not draft.preamble and text.isupper():
+            issuer_lines.append(text)
         else:
+            in_title = False
             draft.preamble.append(text)
     draft.title = " ".join(title_lines)
-    if draft.issuer is None and title_lines and (match := _OF_ISSUER.search(title_lines[0])):
+    if issuer_lines:
+        draft.issuer = _issuer_name(" ".join(issuer_lines), registry)
+    elif title_lines and (match := _OF_ISSUER.search(title_lines[0])):
         draft.issuer = _issuer_name(match["issuer"], registry)
     for text in [draft.title, *draft.preamble]:
         if draft.resolution is None and (match := _RESOLUTION.search(text)):
@@ -123,6 +134,21 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
             start, end = int(match[1]), int(match[2])
             if start <= end:
                 draft.term = (start, end)
+
+
+def _continues_title(text: str) -> bool:
+    """A title's second line ("thực hiện Nghị quyết ...", "Triển khai thực hiện ...") as
+    against the preamble ("Thực hiện Nghị quyết ..., Tỉnh ủy ban hành ... như sau:")."""
+    return not (text.endswith(":") or len(text) > 300 or text.startswith(_PREAMBLE_OPENERS))
+
+
+def _header_date(match: re.Match[str], line: int, draft: ProgramDraft) -> dt.date | None:
+    day, month, year = (int(g) for g in match.group("d", "m", "y"))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        draft.warn(line, f"Ngày ban hành không hợp lệ: {match.group(0)!r}")
+        return None
 
 
 def _issuer_name(text: str, registry: Registry) -> str:

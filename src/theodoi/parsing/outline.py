@@ -35,7 +35,7 @@ _INTRO_WORDS = (
     "pham vi",
     "danh gia ket qua",
 )
-_PROVISION_WORDS = ("to chuc thuc hien", "trach nhiem thuc hien", "phan cong thuc hien")
+_PROVISION_WORDS = ("to chuc thuc hien", "trach nhiem thuc hien", "phan cong thuc hien", "kinh phi")
 
 RANK_PART = 0
 RANK_ROMAN = 1
