@@ -326,3 +326,23 @@ def test_nothing_in_the_document_is_dropped(draft):
         found = heading(block)
         text = found[1] if found else block.text.removeprefix("Nơi nhận:").strip(" ,.;")
         assert text in kept, block
+
+
+def test_the_example_as_a_word_file_parses_to_the_same_program(tmp_path, draft):
+    """The whole example typed into Word (bullets as Word paragraphs) gives the same tasks."""
+    from theodoi.parsing.readers import read_file
+
+    from .builders import build_docx
+
+    items = [f"{b.bullet} {b.text}" if b.bullet else b.text for b in read_file(example_path())]
+    word = parse_file(build_docx(tmp_path / "example.docx", items))
+
+    def tasks_of(program):
+        return [
+            (t.id, t.text, [(a.org, a.roles) for a in t.assignments], t.time.to_dict())
+            for t in program.tasks
+        ]
+
+    assert tasks_of(word) == tasks_of(draft)
+    assert [s.number for s in word.sections] == [s.number for s in draft.sections]
+    assert (word.title, word.signer, word.recipients) == (draft.title, draft.signer, draft.recipients)
