@@ -183,3 +183,26 @@ def test_an_impossible_issue_date_is_a_warning():
     assert draft.date is None
     assert draft.issuer == "Tỉnh ủy"
     assert any("Ngày ban hành không hợp lệ" in w.message for w in draft.warnings)
+
+
+def test_bullets_of_the_provisions_are_tasks_only_when_they_set_dated_work():
+    draft = parse_text(
+        "\n\n".join(
+            [
+                "III. TỔ CHỨC THỰC HIỆN",
+                "1. Trách nhiệm các cơ quan",
+                "- Các sở, ban, ngành căn cứ chức năng, nhiệm vụ tổ chức thực hiện.",
+                "- Sở Nội vụ tổng hợp kết quả, báo cáo Ủy ban nhân dân tỉnh trước ngày 15/12/2021.",
+            ]
+        )
+    )
+    (task,) = draft.tasks
+    assert (task.section, task.assignments[0].org, task.time.due) == (
+        "III.1",
+        "Sở Nội vụ",
+        D(2021, 12, 15),
+    )
+    sections = {s.number: s for s in draft.sections}
+    assert sections["III.1"].text == [
+        "Các sở, ban, ngành căn cứ chức năng, nhiệm vụ tổ chức thực hiện."
+    ]

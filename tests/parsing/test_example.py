@@ -345,4 +345,8 @@ def test_the_example_as_a_word_file_parses_to_the_same_program(tmp_path, draft):
 
     assert tasks_of(word) == tasks_of(draft)
     assert [s.number for s in word.sections] == [s.number for s in draft.sections]
-    assert (word.title, word.signer, word.recipients) == (draft.title, draft.signer, draft.recipients)
+    assert (word.title, word.signer, word.recipients) == (
+        draft.title,
+        draft.signer,
+        draft.recipients,
+    )

@@ -40,6 +40,9 @@ class OpenTask:
     time: TimeSpec | None = None
     product: str | None = None
     labelled: bool = False
+    # In the provisions part, a bullet is a task only when it names a body and a time;
+    # otherwise it is the section's text.
+    provision_of: Section | None = None
 
 
 class TaskBuilder:
@@ -115,11 +118,15 @@ class TaskBuilder:
             if isinstance(block, Table) or block.bullet is not None or read_label(block.text):
                 return False
         if node.context == "provisions":
-            text = " ".join([node.title, *_texts(node.items)])
-            return bool(prose_assignments(text, self.registry)) and bool(
-                find_times(text, term=self.draft.term)
-            )
+            return self._assigns_dated_work(" ".join([node.title, *_texts(node.items)]))
         return True
+
+    def _assigns_dated_work(self, text: str) -> bool:
+        """Whether a paragraph gives a body work with a time: "Giao Sở X ..., hoàn thành
+        trong quý II/2022"."""
+        return bool(prose_assignments(text, self.registry)) and bool(
+            find_times(text, term=self.draft.term)
+        )
 
     # ---- bullet tasks and role lines ----
 
@@ -150,6 +157,8 @@ class TaskBuilder:
             ):
                 self._close(current, current_id)
                 current = OpenTask(number, block.line, [block.text], block.bullet)
+                if node.context == "provisions":
+                    current.provision_of = section
                 current_id = None
             elif current is not None and not current.labelled:
                 current.paragraphs.append(block.text)  # continuation or a sub-item
@@ -183,6 +192,13 @@ class TaskBuilder:
         if task is None:
             return
         text = "\n".join(task.paragraphs)
+        if (
+            not task.labelled
+            and task.provision_of is not None
+            and not self._assigns_dated_work(text)
+        ):
+            task.provision_of.text.append(text)
+            return
         if not task.labelled:
             # A bullet without role lines: read it as prose.
             self._add_prose(task.section, task.line, text, task_id)
@@ -196,7 +212,7 @@ class TaskBuilder:
         """An unnumbered paragraph in a section: a task when it assigns work ("Giao Sở X chủ
         trì ..., hoàn thành trong quý II/2022"), otherwise the section's text."""
         text = block.text
-        if prose_assignments(text, self.registry) and find_times(text, term=self.draft.term):
+        if self._assigns_dated_work(text):
             self._add_prose(number, block.line, text, None)
         elif section is not None:
             section.text.append(text)
