@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from .blocks import Block, Paragraph
@@ -56,7 +57,7 @@ class Node:
     items: list[Block] = field(default_factory=list)
     context: Context = "tasks"
 
-    @property
+    @cached_property
     def path(self) -> str:
         """The section number: the document's numbering joined with dots from the top."""
         if self.kind == "root":
@@ -99,7 +100,7 @@ def heading(paragraph: Paragraph) -> tuple[str, str, int, str] | None:
 def context_of(title: str, inherited: Context) -> Context:
     """What a heading's part holds, from the words its title starts with: purpose and
     requirements (no tasks), implementation provisions, or tasks (inherited otherwise)."""
-    folded = fold(title).lstrip("*_ ")
+    folded = fold(title[:40]).lstrip("*_ ")
     if folded.startswith(_PROVISION_WORDS):
         return "provisions"
     if folded.startswith(_INTRO_WORDS):

@@ -3,7 +3,6 @@ milestones, and rows of task tables."""
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
@@ -265,9 +264,9 @@ class TaskBuilder:
         what = fold(match["what"]).strip()
         for task in reversed(self.draft.tasks):
             if what and what in fold(task.text) and task.time.kind != "unknown":
-                time = copy.deepcopy(task.time)
+                time = task.time.copy()
                 time.text = match.group(0)
-                milestones.extend(copy.deepcopy(task.milestones))
+                milestones.extend(Milestone(m.text, m.due, m.scope) for m in task.milestones)
                 self.draft.warn(line, f"Thời gian lấy theo nhiệm vụ {task.id}: {match.group(0)!r}")
                 return time
         return TimeSpec(text=match.group(0))
@@ -323,7 +322,7 @@ class TaskBuilder:
         for task in self.draft.tasks:
             if not task.assignments:
                 if self.defaults:
-                    task.assignments = merge(copy.deepcopy(self.defaults))
+                    task.assignments = merge(self.defaults)  # merge makes new ones
                     for item in task.assignments:
                         item.inferred = True
                     self.draft.warn(

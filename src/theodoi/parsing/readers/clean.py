@@ -170,7 +170,7 @@ def join_cell_lines(parts: list[str]) -> str:
 
 def ends_sentence(text: str) -> bool:
     """True when ``text`` ends with . : ; ! ? or … (a closing quote or bracket may follow)."""
-    return _TERMINAL.search(text) is not None
+    return _TERMINAL.search(text, max(0, len(text) - 12)) is not None
 
 
 def is_all_caps(text: str) -> bool:
@@ -226,9 +226,9 @@ def continues(prev: Piece, nxt: Piece) -> bool:
         not prev.solid
         and not nxt.fixed
         and nxt.bullet is None
+        and is_lower_start(nxt.text)
         and not ends_sentence(prev.text)
         and not is_all_caps(prev.text)
-        and is_lower_start(nxt.text)
         and not is_numbered(nxt.text)
     )
 
