@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import docx
 import pytest
 
 from theodoi.parsing import parse_file, parse_text
@@ -233,3 +234,44 @@ def test_pdf_gives_the_same_structure_as_markdown(tmp_path, markdown_draft):
     path = tmp_path / "ke-hoach.pdf"
     build_pdf(path, PLAN)
     assert summary(parse_file(path)) == summary(markdown_draft)
+
+
+def test_table_with_a_two_row_header_title_rows_notes_and_a_merged_task_cell(tmp_path):
+    """A Word table as offices make them: a title row, "Cơ quan thực hiện" spanning "Chủ trì"
+    and "Phối hợp", a notes column, and a task whose cell runs down over a second row."""
+    document = docx.Document()
+    document.add_paragraph("PHỤ LỤC")
+    table = document.add_table(rows=6, cols=6)
+    cells = [
+        ["DANH MỤC NHIỆM VỤ", "", "", "", "", ""],
+        ["TT", "Nội dung nhiệm vụ", "Cơ quan thực hiện", "", "Thời gian hoàn thành", "Ghi chú"],
+        ["", "", "Chủ trì", "Phối hợp", "", ""],
+        ["1", "Xây dựng Đề án chuyển đổi số", "Sở Thông tin và Truyền thông", "Sở Nội vụ", "Năm 2022", "Trình Tỉnh ủy"],
+        ["", "", "Sở Khoa học và Công nghệ", "", "", ""],
+        ["2", "Kế hoạch tuyên truyền", "Ban Tuyên giáo Tỉnh ủy", "", "Quý II/2021", ""],
+    ]  # fmt: skip
+    for r, row in enumerate(cells):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    table.cell(0, 0).merge(table.cell(0, 5))
+    table.cell(1, 2).merge(table.cell(1, 3))
+    table.cell(3, 1).merge(table.cell(4, 1))
+    table.cell(3, 0).merge(table.cell(4, 0))
+    path = tmp_path / "phu-luc.docx"
+    document.save(str(path))
+
+    draft = parse_file(path)
+    first, second = draft.tasks
+    assert (first.id, first.text) == (
+        "PL.1",
+        "Xây dựng Đề án chuyển đổi số\nGhi chú: Trình Tỉnh ủy",
+    )
+    assert [(a.org, a.roles) for a in first.assignments] == [
+        ("Sở Thông tin và Truyền thông", ["implements", "leads"]),
+        ("Sở Nội vụ", ["implements", "coordinates"]),
+        ("Sở Khoa học và Công nghệ", ["implements", "leads"]),
+    ]
+    assert first.time.due == D(2022, 12, 31)
+    assert (second.id, second.time.due) == ("PL.2", D(2021, 6, 30))
+    appendix = next(s for s in draft.sections if s.number == "PL")
+    assert appendix.title == "DANH MỤC NHIỆM VỤ"

@@ -349,7 +349,7 @@ EXPECTED_PARAGRAPHS = [
 EXPECTED_TABLE = [
     ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian"],
     ["1", "Xây dựng kế hoạch", "Sở Nội vụ", "Quý I/2021"],
-    ["2", "Tổ chức thực hiện (gộp hai cột)", "Thường xuyên"],  # the merged cell once
+    ["2", "Tổ chức thực hiện (gộp hai cột)", "", "Thường xuyên"],  # merged: on the grid
     ["3", "Sơ kết", "Sở Tài chính", ""],  # the continuation of a vertical merge
 ]
 

@@ -4,6 +4,7 @@ hợp | Thời gian hoàn thành | Sản phẩm, with headers that vary from one
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from .blocks import Table
@@ -48,25 +49,52 @@ def _header(row: list[str]) -> list[tuple[str, tuple[str, ...]]] | None:
     return None
 
 
+def _find_header(
+    rows: list[list[str]],
+) -> tuple[int, int, list[tuple[str, tuple[str, ...]]]] | None:
+    """(first and last header row, column meanings). A header may take two rows: "Cơ quan
+    thực hiện" over "Chủ trì" | "Phối hợp"."""
+    for index, row in enumerate(rows[:6]):
+        columns = _header(row)
+        if columns is None:
+            continue
+        if index + 1 < len(rows):
+            below = rows[index + 1]
+            if not any(_SERIAL.match(c) or _ROMAN.match(c) for c in below if c) and any(
+                roles_named(c) for c in below
+            ):
+                top = list(row)
+                for i in range(1, min(len(top), len(below))):
+                    if not top[i] and below[i] and top[i - 1] and below[i - 1]:
+                        top[i] = top[i - 1]  # the upper cell spans both: it heads both
+                merged = [f"{a} {b}".strip() for a, b in zip_longest(top, below, fillvalue="")]
+                both = _header(merged)
+                if both is not None:
+                    return index, index + 1, both
+        return index, index, columns
+    return None
+
+
 def read_task_table(table: Table, section: str, builder: TaskBuilder) -> bool:
     """Add the table's tasks (and its group rows as sections) to the draft. False when the
     table is not a task table, so the caller keeps it as text."""
-    start = next((i for i, row in enumerate(table.rows) if _header(row)), None)
-    if start is None:
+    found = _find_header(table.rows)
+    if found is None:
         return False
-    columns = _header(table.rows[start])
-    assert columns is not None
+    first, start, columns = found
+    _title_rows(table.rows[:first], section, builder, table.line)
     current = section
     outer = section
-    for offset, row in enumerate(table.rows[start + 1 :], start=1):
+    previous = None
+    for offset, row in enumerate(table.rows[start + 1 :], start=start + 1):
         line = table.line + offset
-        cells = {name: [] for name, _ in columns}
+        cells: dict[str, list[str]] = {name: [] for name, _ in columns}
         for (name, _), cell in zip(columns, row, strict=False):
             if name and cell.strip():
                 cells[name].append(cell.strip())
-        text = " ".join(cells.get("text", []))
+        text = "\n".join(cells.get("text", []))
         number = " ".join(cells.get("number", []))
-        if not text and all(_SERIAL.match(c or "0") for c in row if c):
+        if not text and all(_SERIAL.match(c) for c in row if c):
             continue  # "(1) (2) (3)": the column-number row under a header
         has_detail = any(cells.get(name) for name in ("roles", "time", "product"))
         if not has_detail:
@@ -82,18 +110,49 @@ def read_task_table(table: Table, section: str, builder: TaskBuilder) -> bool:
                 current = f"{parent}.{label}" if parent else label
             builder.draft.sections.append(Section(current, text, parent or None, line))
             continue
-        assignments = []
-        time = TimeSpec(text="")
-        product = None
-        for (name, roles), cell in zip(columns, row, strict=False):
-            if not cell.strip():
-                continue
-            if name == "roles":
-                assignments += role_line(LabelLine("roles", cell, roles), builder.registry)
-            elif name == "time":
-                time = parse_time(cell, term=builder.draft.term)
-            elif name == "product":
-                product = cell.strip()
+        assignments, time, product = _details(columns, row, builder)
+        if not text and not number and previous is not None:
+            # The rest of the task above, its task cell merged down over this row.
+            previous.assignments = merge(previous.assignments + assignments)
+            if previous.time.kind == "unknown" and time.kind != "unknown":
+                previous.time = time
+            continue
+        if cells.get("note"):
+            text = "\n".join([text, *(f"Ghi chú: {note}" for note in cells["note"])])
         task_id = f"{current}.{number.rstrip('.')}" if number else None
-        builder.add(current, line, text, merge(assignments), time, [], product, task_id)
+        previous = builder.add(current, line, text, merge(assignments), time, [], product, task_id)
     return True
+
+
+def _title_rows(rows: list[list[str]], section: str, builder: TaskBuilder, line: int) -> None:
+    """Rows above the header ("DANH MỤC NHIỆM VỤ"): the title of an untitled appendix, or
+    its text."""
+    titles = [" ".join(cell for cell in row if cell) for row in rows if any(row)]
+    if not titles:
+        return
+    owner = next((s for s in reversed(builder.draft.sections) if s.number == section), None)
+    if owner is None:
+        builder.draft.warn(line, f"Dòng tiêu đề của bảng: {' / '.join(titles)!r}")
+        return
+    if not owner.title:
+        owner.title = titles.pop(0)
+    owner.text.extend(titles)
+
+
+def _details(
+    columns: list[tuple[str, tuple[str, ...]]], row: list[str], builder: TaskBuilder
+) -> tuple[list, TimeSpec, str | None]:
+    """The bodies, time and product a task row gives."""
+    assignments = []
+    time = TimeSpec(text="")
+    product = None
+    for (name, roles), cell in zip(columns, row, strict=False):
+        if not cell.strip():
+            continue
+        if name == "roles":
+            assignments += role_line(LabelLine("roles", cell, roles), builder.registry)
+        elif name == "time":
+            time = parse_time(cell, term=builder.draft.term)
+        elif name == "product":
+            product = cell.strip()
+    return assignments, time, product

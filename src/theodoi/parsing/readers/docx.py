@@ -63,6 +63,14 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _grid_count(element: Any, default: int = 0) -> int:
+    """The number in a w:gridSpan or w:gridBefore element, bounded: a broken file may say
+    anything."""
+    if element is None:
+        return default
+    return max(default, min(_int(element.get(_VAL), default), 64))
+
+
 # --------------------------------------------------------------------------- numbering
 
 
@@ -338,18 +346,22 @@ class _Reader:
                     self.position += len(rows)
 
     def _table(self, tbl: Any) -> list[list[str]]:
+        """Rows on the table's grid: a cell merged across columns fills its first column and
+        leaves the others empty, so every row's cells line up with the header's."""
         rows = []
         for tr in _children(tbl, _TR):
-            row = []
+            row = [""] * _grid_count(tr.find(f"{W}trPr/{W}gridBefore"))
             for tc in _children(tr, _TC):
+                span = _grid_count(tc.find(f"{W}tcPr/{W}gridSpan"), default=1)
                 v_merge = tc.find(f"{W}tcPr/{W}vMerge")
                 if v_merge is not None and v_merge.get(_VAL) != "restart":
-                    row.append("")  # the continuation of a vertically merged cell
+                    row.extend([""] * span)  # the continuation of a vertically merged cell
                     continue
                 parts: list[str] = []
                 self._cell(tc, parts)
                 row.append(join_cell_lines(parts))
-            if row:
+                row.extend([""] * (span - 1))
+            if any(row):
                 rows.append(row)
         return rows
 
