@@ -143,42 +143,13 @@ _OPENERS = re.compile(r"^(?:giao(?: cho)?|de nghi|yeu cau|phan cong)\s+")
 _TASK_VERBS = frozenset(
     tuple(verb.split())
     for verb in (
-        "hoan thanh",
-        "thuc hien",
-        "to chuc",
-        "xay dung",
-        "theo doi",
-        "trien khai",
-        "bao cao",
-        "tham muu",
-        "nghien cuu",
-        "ra soat",
-        "chu dong",
-        "kiem tra",
-        "huong dan",
-        "tong hop",
-        "de xuat",
-        "ban hanh",
-        "phoi hop",
-        "dam bao",
-        "bao dam",
-        "tiep tuc",
-        "tang cuong",
-        "day manh",
-        "quan triet",
-        "tuyen truyen",
-        "chi dao",
-        "lanh dao",
-        "giup",
-        "cu the",
-        "dinh ky",
-        "trien khai",
-        "xay dung",
-        "tong ket",
-        "so ket",
-        "danh gia",
+        "hoan thanh", "thuc hien", "to chuc", "xay dung", "theo doi", "trien khai", "bao cao",
+        "tham muu", "nghien cuu", "ra soat", "chu dong", "kiem tra", "huong dan", "tong hop",
+        "de xuat", "ban hanh", "phoi hop", "dam bao", "bao dam", "tiep tuc", "tang cuong",
+        "day manh", "quan triet", "tuyen truyen", "chi dao", "lanh dao", "cu the", "dinh ky",
+        "tong ket", "so ket", "danh gia",
     )
-)
+)  # fmt: skip
 _DIRECTED = re.compile(
     r"^(?:chi dao|huong dan|dinh huong)(?:\s*,\s*(?:chi dao|huong dan|dinh huong))*\s+"
 )
