@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "data")).resolve()
+DATA_DIR = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
 
 DEBUG = os.environ.get("THEODOI_DEBUG", "") == "1"
 SECRET_KEY = os.environ.get("THEODOI_SECRET_KEY", "")
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "theodoi.orgs",
     "theodoi.programs",
 ]
 

@@ -1,0 +1,335 @@
+"""Programs as imported: versions, the section tree, tasks with their time as parsed,
+assignments of bodies to tasks, and the dated occurrences each assignment owes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from theodoi.orgs.models import Organization, OrgGroup
+
+ROLE_FIELDS = ("directs", "issues", "advises", "implements", "leads", "coordinates")
+# Roles that owe work and so reports: a body that only directs or issues reports nothing.
+DOING_ROLES = ("advises", "implements", "leads", "coordinates")
+
+
+class ReportingCycle(models.TextChoices):
+    MONTH = "month", _("Hằng tháng")
+    QUARTER = "quarter", _("Hằng quý")
+    HALF_YEAR = "half-year", _("6 tháng")
+    YEAR = "year", _("Hằng năm")
+
+
+class Program(models.Model):
+    """An action program (or plan) and what its document says about itself."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        ACTIVE = "active", _("Đang thực hiện")
+        CLOSED = "closed", _("Đã kết thúc")
+
+    number = models.CharField(_("số, ký hiệu"), max_length=100, unique=True)
+    number_derived = models.BooleanField(
+        _("số do hệ thống đặt"),
+        default=False,
+        help_text=_("Văn bản không ghi số; số này do theodoi đặt."),
+    )
+    title = models.TextField(_("trích yếu"))
+    kind = models.CharField(_("loại văn bản"), max_length=100, blank=True)
+    issuer = models.ForeignKey(
+        Organization,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="programs",
+        verbose_name=_("cơ quan ban hành"),
+    )
+    issuer_name = models.CharField(
+        _("cơ quan ban hành (như văn bản ghi)"), max_length=300, blank=True
+    )
+    date = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    resolution = models.TextField(_("nghị quyết thực hiện"), blank=True)
+    term_start = models.PositiveSmallIntegerField(_("nhiệm kỳ từ năm"), null=True, blank=True)
+    term_end = models.PositiveSmallIntegerField(_("nhiệm kỳ đến năm"), null=True, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    reporting_cycle = models.CharField(
+        _("kỳ báo cáo nhiệm vụ thường xuyên"),
+        max_length=20,
+        choices=ReportingCycle.choices,
+        default=ReportingCycle.HALF_YEAR,
+    )
+    parent_program = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lower_programs",
+        verbose_name=_("chương trình cấp trên"),
+    )
+    parent_task = models.ForeignKey(
+        "Task",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lower_programs",
+        verbose_name=_("nhiệm vụ cấp trên"),
+    )
+    signer = models.JSONField(_("người ký"), default=dict, blank=True)
+    preamble = models.JSONField(_("phần mở đầu"), default=list, blank=True)
+    recipients = models.JSONField(_("nơi nhận"), default=list, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("chương trình")
+        verbose_name_plural = _("chương trình")
+        ordering = ["-date", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title[:80]}"
+
+    @property
+    def current_version(self) -> ProgramVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class ProgramVersion(models.Model):
+    """One imported document of a program: the first, then each amendment."""
+
+    program = models.ForeignKey(
+        Program, models.CASCADE, related_name="versions", verbose_name=_("chương trình")
+    )
+    number = models.PositiveIntegerField(_("lần"))
+    source_name = models.CharField(_("tệp nguồn"), max_length=400)
+    source_sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
+    summary = models.JSONField(_("tóm tắt"), default=dict)
+    warnings = models.JSONField(_("cảnh báo của bộ đọc"), default=list)
+
+    class Meta:
+        verbose_name = _("phiên bản chương trình")
+        verbose_name_plural = _("phiên bản chương trình")
+        ordering = ["program", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.number} (lần {self.number})"
+
+
+class Section(models.Model):
+    program = models.ForeignKey(
+        Program, models.CASCADE, related_name="sections", verbose_name=_("chương trình")
+    )
+    number = models.CharField(_("mục"), max_length=60)
+    title = models.TextField(_("tên mục"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("mục cha"),
+    )
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    text = models.JSONField(_("nội dung"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("mục")
+        verbose_name_plural = _("mục")
+        ordering = ["program", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="one_section_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title[:80]}"
+
+
+class Task(models.Model):
+    """One thing to be done, as the program's latest version words it."""
+
+    program = models.ForeignKey(
+        Program, models.CASCADE, related_name="tasks", verbose_name=_("chương trình")
+    )
+    section = models.ForeignKey(
+        Section, models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name=_("mục")
+    )
+    key = models.CharField(_("mã trong văn bản"), max_length=80)
+    text = models.TextField(_("nội dung nhiệm vụ"))
+    time = models.JSONField(_("thời gian (như bộ đọc hiểu)"), default=dict)
+    time_text = models.CharField(_("thời gian (như văn bản ghi)"), max_length=500, blank=True)
+    time_kind = models.CharField(_("loại thời hạn"), max_length=20, db_index=True)
+    needs_time = models.BooleanField(
+        _("cần đặt thời hạn"),
+        default=False,
+        help_text=_("Bộ đọc không hiểu thời gian; cần người đặt."),
+    )
+    milestones = models.JSONField(_("mốc"), default=list, blank=True)
+    product = models.CharField(_("sản phẩm"), max_length=500, blank=True)
+    line = models.PositiveIntegerField(_("dòng trong văn bản"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    added_in = models.ForeignKey(
+        ProgramVersion, models.PROTECT, related_name="added_tasks", verbose_name=_("thêm ở lần")
+    )
+    changed_in = models.ForeignKey(
+        ProgramVersion,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changed_tasks",
+        verbose_name=_("sửa ở lần"),
+    )
+    withdrawn_in = models.ForeignKey(
+        ProgramVersion,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="withdrawn_tasks",
+        verbose_name=_("bãi bỏ ở lần"),
+    )
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["program", "position"]
+        indexes = [models.Index(fields=["program", "section"], name="task_program_section")]
+
+    def __str__(self) -> str:
+        return f"[{self.key}] {self.text[:80]}"
+
+
+class Assignment(models.Model):
+    """A body's roles on a task. A group named on the task has a row of its own (no body)
+    as the source; each member of a group with fixed members gets its own row, ``via_group``
+    the group. A body that takes over another's work (a reorganisation) gets a row from the
+    takeover date, ``transferred_from`` the earlier one."""
+
+    task = models.ForeignKey(
+        Task, models.CASCADE, related_name="assignments", verbose_name=_("nhiệm vụ")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("cơ quan"),
+    )
+    group = models.ForeignKey(
+        OrgGroup,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("nhóm được giao"),
+    )
+    via_group = models.ForeignKey(
+        OrgGroup,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_assignments",
+        verbose_name=_("giao qua nhóm"),
+    )
+    written = models.CharField(_("tên như văn bản ghi"), max_length=400, blank=True)
+    directs = models.BooleanField(_("chỉ đạo"), default=False)
+    issues = models.BooleanField(_("ban hành"), default=False)
+    advises = models.BooleanField(_("tham mưu"), default=False)
+    implements = models.BooleanField(_("thực hiện"), default=False)
+    leads = models.BooleanField(_("chủ trì"), default=False)
+    coordinates = models.BooleanField(_("phối hợp"), default=False)
+    inferred = models.BooleanField(
+        _("suy ra"),
+        default=False,
+        help_text=_("Nhiệm vụ không nêu cơ quan; lấy theo phần Tổ chức thực hiện."),
+    )
+    active_from = models.DateField(_("từ ngày"), null=True, blank=True)
+    active_to = models.DateField(_("đến ngày"), null=True, blank=True)
+    transferred_from = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transferred_to",
+        verbose_name=_("tiếp nhận từ"),
+    )
+
+    class Meta:
+        verbose_name = _("phân công")
+        verbose_name_plural = _("phân công")
+        indexes = [models.Index(fields=["organization", "task"], name="assignment_org_task")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(group__isnull=False),
+                name="assignment_names_a_body_or_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.organization or self.group
+        return f"{who}: {', '.join(self.roles)}"
+
+    @property
+    def roles(self) -> list[str]:
+        return [role for role in ROLE_FIELDS if getattr(self, role)]
+
+    @property
+    def owes_work(self) -> bool:
+        return self.organization_id is not None and any(getattr(self, r) for r in DOING_ROLES)
+
+
+class Occurrence(models.Model):
+    """One dated period of one assignment: what progress is reported against."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Chưa hoàn thành")
+        DONE = "done", _("Đã hoàn thành")
+        WITHDRAWN = "withdrawn", _("Không còn thực hiện")
+
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="occurrences", verbose_name=_("phân công")
+    )
+    period_start = models.DateField(_("từ ngày"), null=True, blank=True)
+    due_date = models.DateField(_("hạn"))
+    label = models.CharField(_("kỳ"), max_length=120)
+    source = models.CharField(_("theo"), max_length=20)  # "deadline" | "period" | "milestone"
+    scope = models.CharField(_("phạm vi"), max_length=300, blank=True)
+    status = models.CharField(
+        _("tình trạng"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+
+    class Meta:
+        verbose_name = _("kỳ thực hiện")
+        verbose_name_plural = _("kỳ thực hiện")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["due_date", "status"], name="occurrence_due_status"),
+            models.Index(fields=["assignment", "due_date"], name="occurrence_assignment_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} (hạn {self.due_date:%d/%m/%Y})"
+
+
+class Reference(models.Model):
+    """Another document the program cites."""
+
+    program = models.ForeignKey(
+        Program, models.CASCADE, related_name="references", verbose_name=_("chương trình")
+    )
+    type = models.CharField(_("loại văn bản"), max_length=60)
+    number = models.CharField(_("số, ký hiệu"), max_length=100, blank=True)
+    date = models.DateField(_("ngày"), null=True, blank=True)
+    text = models.CharField(_("trích dẫn"), max_length=400)
+
+    class Meta:
+        verbose_name = _("văn bản được dẫn")
+        verbose_name_plural = _("văn bản được dẫn")
+
+    def __str__(self) -> str:
+        return self.text
