@@ -1,0 +1,511 @@
+"""`theodoi import`: a program document into the database, in one transaction.
+
+The first import of a document creates the program (version 1). Importing the same content
+again changes nothing. Importing an amended document (điều chỉnh, bổ sung) makes a new
+version: its tasks are matched to the previous ones (same section and similar text), matched
+tasks keep their identity and history, and tasks no longer in the document are marked
+withdrawn by that version, never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from rapidfuzz import fuzz
+
+from theodoi.orgs.models import Organization, OrgGroup
+from theodoi.orgs.registry import registry_from_database
+from theodoi.orgs.resolve import resolve_name
+from theodoi.parsing import parse_file
+from theodoi.parsing.model import ProgramDraft, TaskDraft
+from theodoi.parsing.text import fold
+
+from .models import (
+    DOING_ROLES,
+    ROLE_FIELDS,
+    Assignment,
+    Occurrence,
+    Program,
+    ProgramVersion,
+    Reference,
+    Section,
+    Task,
+)
+from .occurrences import periods_for
+
+# Two tasks of the same section whose folded texts score at least this are one task reworded.
+SAME_TASK_IN_SECTION = 80
+# A task that moved to another section must read almost the same.
+SAME_TASK_ELSEWHERE = 92
+PROGRESS_EVERY = 50
+
+
+class ProgramImportError(Exception):
+    """An import that cannot go on; the message says why, for a person."""
+
+
+@dataclass
+class ImportSummary:
+    program: str
+    version: int
+    number_derived: bool = False
+    unchanged: bool = False
+    sections: int = 0
+    tasks: int = 0
+    assignments: int = 0
+    occurrences: int = 0
+    unresolved: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary of `theodoi import --format json`: counts, as the issue asks."""
+        return {
+            "program": self.program,
+            "version": self.version,
+            "number_derived": self.number_derived,
+            "unchanged": self.unchanged,
+            "sections": self.sections,
+            "tasks": self.tasks,
+            "assignments": self.assignments,
+            "occurrences": self.occurrences,
+            "unresolved": len(self.unresolved),
+            "warnings": len(self.warnings),
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+
+
+def import_program(
+    *,
+    path: str | Path,
+    number: str | None = None,
+    amends: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportSummary:
+    """Parse ``path`` and store it: a new program, nothing (same content), or a new version.
+
+    Raises theodoi.parsing.ParseError for a document that cannot be read and ProgramImportError
+    for one that cannot be stored as asked; either way nothing is written.
+    """
+    draft = parse_file(path, registry=registry_from_database())
+    digest = content_digest(draft)
+    with transaction.atomic():
+        program = _existing(draft, number=number, amends=amends)
+        if program is not None:
+            latest = program.current_version
+            if latest is not None and latest.source_sha256 == digest:
+                return _summary_of(program, latest, unchanged=True)
+            return _Importer(draft, progress).amend(program, path, digest)
+        chosen, derived = _number_for(draft, number)
+        return _Importer(draft, progress).create(chosen, derived, path, digest)
+
+
+def content_digest(draft: ProgramDraft) -> str:
+    """A fingerprint of what the document says, not of its bytes or layout: the same program
+    saved as .docx or .md, or with lines moved by a page break, is the same content."""
+    data = draft.to_dict()
+    data.pop("warnings", None)
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "line"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    canonical = json.dumps(strip(data), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _existing(draft: ProgramDraft, *, number: str | None, amends: str | None) -> Program | None:
+    if amends:
+        program = Program.objects.filter(number=amends).first()
+        if program is None:
+            raise ProgramImportError(f"không có chương trình số {amends} để điều chỉnh")
+        return program
+    wanted = number or draft.number
+    if wanted:
+        return Program.objects.filter(number=wanted).first()
+    derived, _ = _derived_number(draft)
+    return Program.objects.filter(number=derived).first()
+
+
+def _number_for(draft: ProgramDraft, number: str | None) -> tuple[str, bool]:
+    if number:
+        return number, False
+    if draft.number:
+        return draft.number, False
+    return _derived_number(draft)
+
+
+def _derived_number(draft: ProgramDraft) -> tuple[str, bool]:
+    """A stable number for a document that carries none: issuer, kind and date (or term).
+
+    "CTr-TINHUY-2020-2025" for the example: the same document always gets the same number,
+    so importing it again finds the program.
+    """
+    issuer = re.sub(r"[^A-Z0-9]+", "", fold(draft.issuer or "KHONGRO").upper()) or "KHONGRO"
+    kind = "".join(word[:1] for word in fold(draft.kind or "van ban").split()).upper()
+    if draft.date:
+        when = draft.date.strftime("%Y%m%d")
+    elif draft.term:
+        when = f"{draft.term[0]}-{draft.term[1]}"
+    else:
+        when = hashlib.sha256(fold(draft.title).encode()).hexdigest()[:8]
+    return f"{kind}-{issuer}-{when}", True
+
+
+def _summary_of(program: Program, version: ProgramVersion, *, unchanged: bool) -> ImportSummary:
+    tasks = program.tasks.filter(withdrawn_in__isnull=True)
+    assignments = Assignment.objects.filter(task__in=tasks, organization__isnull=False)
+    return ImportSummary(
+        program=program.number,
+        version=version.number,
+        number_derived=program.number_derived,
+        unchanged=unchanged,
+        sections=program.sections.count(),
+        tasks=tasks.count(),
+        assignments=assignments.count(),
+        occurrences=Occurrence.objects.filter(assignment__in=assignments)
+        .exclude(status=Occurrence.Status.WITHDRAWN)
+        .count(),
+        unresolved=sorted(
+            {a.organization.name for a in assignments.filter(organization__unresolved=True)}
+        ),
+        warnings=[w["message"] for w in version.warnings],
+    )
+
+
+class _Importer:
+    """One import: the draft, the version being written, and the names resolved so far."""
+
+    def __init__(self, draft: ProgramDraft, progress: Callable[[str], None] | None) -> None:
+        self.draft = draft
+        self.progress = progress or (lambda message: None)
+        self.warnings: list[str] = [
+            f"dòng {w.line}: {w.message}" if w.line else w.message for w in draft.warnings
+        ]
+        self.resolved: dict[tuple[str, str | None], Organization | OrgGroup] = {}
+        self.unresolved: set[str] = set()
+
+    # ---- first import ----
+
+    def create(self, number: str, derived: bool, path: str | Path, digest: str) -> ImportSummary:
+        draft = self.draft
+        issuer = self._resolve(draft.issuer, None) if draft.issuer else None
+        program = Program.objects.create(
+            number=number,
+            number_derived=derived,
+            title=draft.title or Path(path).name,
+            kind=draft.kind or "",
+            issuer=issuer if isinstance(issuer, Organization) else None,
+            issuer_name=draft.issuer or "",
+            date=draft.date,
+            resolution=draft.resolution or "",
+            term_start=draft.term[0] if draft.term else None,
+            term_end=draft.term[1] if draft.term else None,
+            signer=draft.signer.to_dict(),
+            preamble=draft.preamble,
+            recipients=draft.recipients,
+        )
+        if not draft.term:
+            self.warnings.append(
+                "Văn bản không ghi nhiệm kỳ: các kỳ định kỳ chỉ tính trong năm đầu."
+            )
+        version = self._version(program, 1, path, digest)
+        sections = self._sections(program)
+        for position, item in enumerate(draft.tasks):
+            task = Task(program=program, added_in=version, position=position)
+            self._fill(task, item, sections)
+            task.save()
+            self._assign(task, item)
+            if (position + 1) % PROGRESS_EVERY == 0:
+                self.progress(f"Đã lưu {position + 1}/{len(draft.tasks)} nhiệm vụ")
+        self._references(program)
+        summary = self._finish(program, version)
+        summary.added = [t.id for t in draft.tasks]
+        return summary
+
+    # ---- amendments ----
+
+    def amend(self, program: Program, path: str | Path, digest: str) -> ImportSummary:
+        latest = program.current_version
+        version = self._version(program, (latest.number if latest else 0) + 1, path, digest)
+        sections = self._sections(program)
+        old = list(program.tasks.filter(withdrawn_in__isnull=True))
+        pairs = match_tasks(old, self.draft.tasks)
+        added, removed, changed = [], [], []
+        matched_old = set()
+        for position, item in enumerate(self.draft.tasks):
+            task = pairs.get(position)
+            if task is None:
+                task = Task(program=program, added_in=version, position=position)
+                self._fill(task, item, sections)
+                task.save()
+                self._assign(task, item)
+                added.append(item.id)
+                continue
+            matched_old.add(task.pk)
+            before = _task_signature(task)
+            task.position = position
+            self._fill(task, item, sections)
+            if _task_signature(task) != before or self._assignments_differ(task, item):
+                task.changed_in = version
+                changed.append(item.id)
+            task.save()
+            self._reassign(task, item)
+        for task in old:
+            if task.pk not in matched_old:
+                task.withdrawn_in = version
+                task.save(update_fields=["withdrawn_in"])
+                Occurrence.objects.filter(
+                    assignment__task=task, status=Occurrence.Status.OPEN
+                ).update(status=Occurrence.Status.WITHDRAWN)
+                removed.append(task.key)
+        self._references(program)
+        summary = self._finish(program, version)
+        summary.added, summary.removed, summary.changed = added, removed, changed
+        return summary
+
+    def _assignments_differ(self, task: Task, item: TaskDraft) -> bool:
+        current = {
+            (a.organization_id, a.group_id, tuple(a.roles))
+            for a in task.assignments.filter(via_group__isnull=True, active_to__isnull=True)
+        }
+        wanted = set()
+        for entry in item.assignments:
+            target = self._resolve(entry.org, entry.id)
+            org = target.pk if isinstance(target, Organization) else None
+            group = target.pk if isinstance(target, OrgGroup) else None
+            wanted.add((org, group, tuple(r for r in ROLE_FIELDS if r in entry.roles)))
+        return current != wanted
+
+    def _reassign(self, task: Task, item: TaskDraft) -> None:
+        """A matched task's bodies and occurrences brought up to the new version: what the
+        new version no longer asks is withdrawn (kept), what it newly asks is added."""
+        keep: set[int] = set()
+        for assignment in self._assign(task, item, reuse=True):
+            keep.add(assignment.pk)
+        stale = task.assignments.exclude(pk__in=keep).filter(transferred_from__isnull=True)
+        Occurrence.objects.filter(assignment__in=stale, status=Occurrence.Status.OPEN).update(
+            status=Occurrence.Status.WITHDRAWN
+        )
+
+    # ---- shared steps ----
+
+    def _version(
+        self, program: Program, number: int, path: str | Path, digest: str
+    ) -> ProgramVersion:
+        return ProgramVersion.objects.create(
+            program=program,
+            number=number,
+            source_name=Path(path).name,
+            source_sha256=digest,
+            warnings=[w.to_dict() for w in self.draft.warnings],
+        )
+
+    def _sections(self, program: Program) -> dict[str, Section]:
+        existing = {s.number: s for s in program.sections.all()}
+        for position, item in enumerate(self.draft.sections):
+            section = existing.get(item.number) or Section(program=program, number=item.number)
+            section.title = item.title
+            section.position = position
+            section.text = item.text
+            section.parent = existing.get(item.parent) if item.parent else None
+            section.save()
+            existing[item.number] = section
+        return existing
+
+    def _fill(self, task: Task, item: TaskDraft, sections: dict[str, Section]) -> None:
+        task.key = item.id
+        task.section = sections.get(item.section)
+        task.text = item.text
+        task.time = item.time.to_dict()
+        task.time_text = item.time.text[:500]
+        task.time_kind = item.time.kind
+        task.needs_time = item.time.kind == "unknown"
+        task.milestones = [m.to_dict() for m in item.milestones]
+        task.product = (item.product or "")[:500]
+        task.line = item.line
+
+    def _resolve(self, name: str, code: str | None) -> Organization | OrgGroup:
+        key = (fold(name), code)
+        target = self.resolved.get(key)
+        if target is None:
+            target = self.resolved[key] = resolve_name(name=name, code=code)
+        if isinstance(target, Organization) and target.unresolved:
+            self.unresolved.add(target.name)
+        return target
+
+    def _assign(self, task: Task, item: TaskDraft, *, reuse: bool = False) -> list[Assignment]:
+        """The task's assignments: each body named, each group named (a row of its own, the
+        source), and each member of a group with fixed members for the doing roles."""
+        rows: dict[tuple[str, int], Assignment] = {}
+        existing = {}
+        if reuse:
+            for assignment in task.assignments.filter(active_to__isnull=True):
+                existing[_row_key(assignment)] = assignment
+        on = self._program_day()
+        for entry in item.assignments:
+            target = self._resolve(entry.org, entry.id)
+            roles = set(entry.roles)
+            if isinstance(target, OrgGroup):
+                self._row(rows, existing, task, ("group", target.pk), entry, roles, group=target)
+                if target.unnamed:
+                    continue
+                member_roles = (roles & set(DOING_ROLES)) or roles
+                for member in target.all_members(on=on):
+                    self._row(
+                        rows, existing, task, ("org", member.pk), entry, member_roles,
+                        organization=member, via=target,
+                    )  # fmt: skip
+            else:
+                self._row(
+                    rows, existing, task, ("org", target.pk), entry, roles, organization=target
+                )
+        saved = []
+        for assignment in rows.values():
+            assignment.save()
+            saved.append(assignment)
+            if assignment.owes_work:
+                self._occurrences(task, assignment)
+        return saved
+
+    def _row(
+        self, rows, existing, task, key, entry, roles, *, organization=None, group=None, via=None
+    ):
+        row = rows.get(key)
+        if row is None:
+            row = existing.get(key) or Assignment(task=task)
+            for role in ROLE_FIELDS:
+                setattr(row, role, False)
+            row.organization, row.group = organization, group
+            row.via_group = via
+            row.written = entry.written[:400]
+            row.inferred = entry.inferred
+            rows[key] = row
+        elif via is None:
+            row.via_group = None  # named on the task itself as well as through a group
+            row.written = entry.written[:400]
+        for role in roles:
+            setattr(row, role, True)
+        return row
+
+    def _occurrences(self, task: Task, assignment: Assignment) -> None:
+        program = task.program
+        term = (program.term_start, program.term_end) if program.term_start else None
+        periods = periods_for(
+            task.time, task.milestones, term=term, program_date=program.date,
+            cycle=program.reporting_cycle,
+        )  # fmt: skip
+        current = (
+            {
+                (o.due_date, o.label): o
+                for o in assignment.occurrences.exclude(status=Occurrence.Status.WITHDRAWN)
+            }
+            if assignment.pk
+            else {}
+        )
+        wanted = set()
+        new = []
+        for period in periods:
+            key = (period.due, period.label)
+            wanted.add(key)
+            if key not in current:
+                new.append(
+                    Occurrence(
+                        assignment=assignment, period_start=period.start, due_date=period.due,
+                        label=period.label[:120], source=period.source, scope=period.scope[:300],
+                    )
+                )  # fmt: skip
+        Occurrence.objects.bulk_create(new)
+        for key, occurrence in current.items():
+            if key not in wanted and occurrence.status == Occurrence.Status.OPEN:
+                occurrence.status = Occurrence.Status.WITHDRAWN
+                occurrence.save(update_fields=["status"])
+
+    def _program_day(self) -> dt.date | None:
+        if self.draft.date:
+            return self.draft.date
+        if self.draft.term:
+            return dt.date(self.draft.term[0], 12, 31)
+        return None
+
+    def _references(self, program: Program) -> None:
+        program.references.all().delete()
+        Reference.objects.bulk_create(
+            Reference(
+                program=program, type=r.type, number=r.number or "", date=r.date, text=r.text[:400]
+            )
+            for r in self.draft.references
+        )
+
+    def _finish(self, program: Program, version: ProgramVersion) -> ImportSummary:
+        for task in program.tasks.filter(withdrawn_in__isnull=True):
+            if not any(a.owes_work for a in task.assignments.all()):
+                self.warnings.append(f"Nhiệm vụ {task.key} không có cơ quan nào phải báo cáo.")
+            if task.needs_time:
+                self.warnings.append(
+                    f"Nhiệm vụ {task.key} cần đặt thời hạn (không hiểu thời gian)."
+                )
+        summary = _summary_of(program, version, unchanged=False)
+        summary.warnings = self.warnings
+        summary.unresolved = sorted(self.unresolved)
+        version.summary = summary.to_dict()
+        version.save(update_fields=["summary"])
+        return summary
+
+
+def _row_key(assignment: Assignment) -> tuple[str, int]:
+    if assignment.organization_id is not None:
+        return ("org", assignment.organization_id)
+    return ("group", assignment.group_id)
+
+
+def _task_signature(task: Task) -> tuple:
+    return (task.section_id, task.text, json.dumps(task.time, sort_keys=True), task.product,
+            json.dumps(task.milestones, sort_keys=True))  # fmt: skip
+
+
+def match_tasks(old: list[Task], new: list[TaskDraft]) -> dict[int, Task]:
+    """Which new task (by position) is which old task. Same section and the same text first;
+    then the most similar text in the same section; then a near-identical text elsewhere.
+    Each old task matches at most one new task."""
+    pairs: dict[int, Task] = {}
+    free = {task.pk: task for task in old}
+    folded_old = {task.pk: fold(task.text) for task in old}
+    folded_new = [fold(item.text) for item in new]
+    section_of = {task.pk: task.section.number if task.section else "" for task in old}
+
+    for position, item in enumerate(new):
+        for pk, task in list(free.items()):
+            if section_of[pk] == item.section and folded_old[pk] == folded_new[position]:
+                pairs[position] = free.pop(pk)
+                break
+    for same_section, threshold in ((True, SAME_TASK_IN_SECTION), (False, SAME_TASK_ELSEWHERE)):
+        candidates = []
+        for position, item in enumerate(new):
+            if position in pairs:
+                continue
+            for pk in free:
+                if (section_of[pk] == item.section) != same_section:
+                    continue
+                score = fuzz.token_sort_ratio(folded_old[pk], folded_new[position])
+                if score >= threshold:
+                    candidates.append((score, position, pk))
+        for _, position, pk in sorted(candidates, reverse=True):
+            if position not in pairs and pk in free:
+                pairs[position] = free.pop(pk)
+    return pairs
