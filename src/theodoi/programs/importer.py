@@ -489,11 +489,13 @@ def match_tasks(old: list[Task], new: list[TaskDraft]) -> dict[int, Task]:
     folded_new = [fold(item.text) for item in new]
     section_of = {task.pk: task.section.number if task.section else "" for task in old}
 
+    by_text: dict[tuple[str, str], list[int]] = {}
+    for task in old:
+        by_text.setdefault((section_of[task.pk], folded_old[task.pk]), []).append(task.pk)
     for position, item in enumerate(new):
-        for pk, task in list(free.items()):
-            if section_of[pk] == item.section and folded_old[pk] == folded_new[position]:
-                pairs[position] = free.pop(pk)
-                break
+        same = by_text.get((item.section, folded_new[position]))
+        if same:
+            pairs[position] = free.pop(same.pop(0))
     for same_section, threshold in ((True, SAME_TASK_IN_SECTION), (False, SAME_TASK_ELSEWHERE)):
         candidates = []
         for position, item in enumerate(new):

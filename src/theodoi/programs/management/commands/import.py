@@ -7,8 +7,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from theodoi.parsing.registry import RegistryError
 from theodoi.parsing import ParseError, example_path
+from theodoi.parsing.registry import RegistryError
 from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
 
 
