@@ -184,7 +184,7 @@ def _summary_of(program: Program, version: ProgramVersion, *, unchanged: bool) -
         unresolved=sorted(
             {a.organization.name for a in assignments.filter(organization__unresolved=True)}
         ),
-        warnings=[w["message"] for w in version.warnings],
+        warnings=list(version.warnings),
     )
 
 
@@ -313,7 +313,6 @@ class _Importer:
             number=number,
             source_name=Path(path).name,
             source_sha256=digest,
-            warnings=[w.to_dict() for w in self.draft.warnings],
         )
 
     def _sections(self, program: Program) -> dict[str, Section]:
@@ -375,12 +374,11 @@ class _Importer:
                 self._row(
                     rows, existing, task, ("org", target.pk), entry, roles, organization=target
                 )
-        saved = []
-        for assignment in rows.values():
+        saved = list(rows.values())
+        for assignment in saved:
             assignment.save()
-            saved.append(assignment)
-            if assignment.owes_work:
-                self._occurrences(task, assignment)
+        for assignment in owing(saved):
+            self._occurrences(task, assignment)
         return saved
 
     def _row(
@@ -454,18 +452,29 @@ class _Importer:
 
     def _finish(self, program: Program, version: ProgramVersion) -> ImportSummary:
         for task in program.tasks.filter(withdrawn_in__isnull=True):
-            if not any(a.owes_work for a in task.assignments.all()):
+            if not owing(list(task.assignments.all())):
                 self.warnings.append(f"Nhiệm vụ {task.key} không có cơ quan nào phải báo cáo.")
             if task.needs_time:
                 self.warnings.append(
                     f"Nhiệm vụ {task.key} cần đặt thời hạn (không hiểu thời gian)."
                 )
+        version.warnings = self.warnings
         summary = _summary_of(program, version, unchanged=False)
-        summary.warnings = self.warnings
         summary.unresolved = sorted(self.unresolved)
         version.summary = summary.to_dict()
-        version.save(update_fields=["summary"])
+        version.save(update_fields=["summary", "warnings"])
         return summary
+
+
+def owing(assignments: list[Assignment]) -> list[Assignment]:
+    """The assignments that owe work, and so get occurrences: bodies that advise, implement,
+    lead or coordinate. When a task names no such body (its doers are unnamed: "các cơ quan
+    thông tin đại chúng", "cấp ủy các cấp"), the bodies that direct or issue it answer for
+    it, so no task is left with nobody to report."""
+    doers = [a for a in assignments if a.owes_work and a.active_to is None]
+    if doers:
+        return doers
+    return [a for a in assignments if a.organization_id is not None and a.active_to is None]
 
 
 def _row_key(assignment: Assignment) -> tuple[str, int]:

@@ -107,7 +107,7 @@ class ProgramVersion(models.Model):
     source_sha256 = models.CharField(max_length=64)
     imported_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
     summary = models.JSONField(_("tóm tắt"), default=dict)
-    warnings = models.JSONField(_("cảnh báo của bộ đọc"), default=list)
+    warnings = models.JSONField(_("cảnh báo khi nhập"), default=list)
 
     class Meta:
         verbose_name = _("phiên bản chương trình")
