@@ -210,3 +210,44 @@ def test_the_import_command_prints_a_json_summary(registry):
     again = StringIO()
     call_command("import", str(example_path()), stdout=again)
     assert "không đổi" in again.getvalue()
+
+
+def test_two_district_committees_merged_with_the_example_in_flight(example):
+    """Sơn Tịnh and Tư Nghĩa merged into one committee on 1 July 2025: what they still owe
+    from that date is the successor's; what fell due before stays theirs."""
+    from theodoi.programs.succession import record_reorganization
+
+    before = dues("B.III.1.1/2", "qn.hu-sontinh")
+    assert before[-2:] == [D(2025, 6, 30), D(2025, 12, 31)]
+    record_reorganization(
+        kind="merge",
+        effective=D(2025, 7, 1),
+        predecessors=["qn.hu-sontinh", "qn.hu-tunghia"],
+        new_code="qn.du-sontinh-tunghia",
+        new_name="Đảng ủy Sơn Tịnh - Tư Nghĩa",
+    )
+    assert dues("B.III.1.1/2", "qn.hu-sontinh") == before[:-1]
+    assert dues("B.III.1.1/2", "qn.hu-tunghia")[-1] == D(2025, 6, 30)
+    # The successor owes the second half of 2025 once, though two bodies passed it on.
+    assert dues("B.III.1.1/2", "qn.du-sontinh-tunghia") == [D(2025, 12, 31)]
+    successor = Assignment.objects.get(
+        task=task("B.III.1.1/2"), organization__code="qn.du-sontinh-tunghia"
+    )
+    assert successor.transferred_from.organization.code in {"qn.hu-sontinh", "qn.hu-tunghia"}
+    assert successor.active_from == D(2025, 7, 1)
+    assert Organization.objects.get(code="qn.hu-sontinh").valid_to == D(2025, 6, 30)
+
+
+def test_the_import_command_answers_bad_input_with_one_line(registry, tmp_path, capsys):
+    bad = tmp_path / "hong.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import", str(bad))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0]
+    assert not Program.objects.exists()
+    with pytest.raises(SystemExit):
+        call_command("import", str(example_path()), "--amends", "KHONG-CO")
+    assert "không có chương trình số KHONG-CO" in capsys.readouterr().err
+    assert not Program.objects.exists()
