@@ -193,7 +193,7 @@ def test_an_alias_of_another_body_in_the_file_names_both(tmp_path):
 
 
 def test_a_missing_file_is_a_registry_error(tmp_path):
-    with pytest.raises(RegistryError, match="không có tệp này"):
+    with pytest.raises(RegistryError, match="không tìm thấy tệp"):
         load_registry_file(tmp_path / "none.toml")
 
 
@@ -248,7 +248,7 @@ def test_orgs_load_a_bad_path_exits_2_with_one_line(tmp_path):
     assert exit_.value.code == 2
     assert out.getvalue() == ""
     assert err.getvalue().splitlines() == [
-        f"theodoi orgs load: {tmp_path / 'none.toml'}: không có tệp này"
+        f"theodoi orgs load: {tmp_path / 'none.toml'}: không tìm thấy tệp"
     ]
 
 
@@ -291,7 +291,7 @@ def test_orgs_list(example):
     ("args", "line"),
     [
         (["load", "/nonexistent/registry.toml"],
-         "theodoi orgs load: /nonexistent/registry.toml: không có tệp này"),
+         "theodoi orgs load: /nonexistent/registry.toml: không tìm thấy tệp"),
         (["reorganize", "--kind", "fusion", "--date", "2025-07-01", "--from", "a"],
          "theodoi orgs reorganize: tham số --kind: giá trị 'fusion' không hợp lệ"
          " (chọn 'merge', 'split', 'rename', 'abolish') (xem theodoi orgs reorganize --help)"),

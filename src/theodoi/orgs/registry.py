@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from django.db import transaction
 
+from theodoi.parsing.files import read_bytes
 from theodoi.parsing.registry import EXAMPLE_REGISTRY, Entry, Registry, RegistryError
 from theodoi.parsing.registry import registry_from_toml as check_registry
 from theodoi.parsing.text import fold, nfc
@@ -151,16 +152,7 @@ def load_registry_file(path: str | Path | None, *, stdout: TextIO | None = None)
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise RegistryError("không có tệp này") from None
-    except IsADirectoryError:
-        raise RegistryError("đây là thư mục, không phải tệp") from None
-    except PermissionError:
-        raise RegistryError("không có quyền đọc tệp") from None
-    except OSError as error:
-        raise RegistryError(f"không đọc được tệp ({error.strerror})") from None
+    return read_bytes(path, RegistryError)
 
 
 def _parse_toml(raw: bytes) -> dict:

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .files import read_bytes
 from .text import fold_keep_offsets, nfc
 
 EXAMPLE_REGISTRY = "quang-ngai-2020.toml"
@@ -293,11 +294,11 @@ def load_registry(path: str | Path | None = None) -> Registry:
     """Read a registry file; without a path, the one shipped for the example province."""
     if path is None:
         return example_registry()
-    with open(path, "rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise RegistryError(f"không phải TOML hợp lệ: {error}") from None
+    raw = read_bytes(path, RegistryError)
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise RegistryError(f"không phải TOML hợp lệ: {error}") from None
     return registry_from_toml(data)
 
 

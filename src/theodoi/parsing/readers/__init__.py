@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from theodoi.parsing.blocks import Block, ParseError
+from theodoi.parsing.files import read_bytes
 from theodoi.parsing.readers.clean import has_content
 from theodoi.parsing.readers.docx import OLE_HEADER, read_docx_bytes
 from theodoi.parsing.readers.markdown import decode, read_markdown
@@ -47,18 +48,7 @@ def _bytes(source: Source) -> bytes:
 
 
 def _read_path(path: Path) -> bytes:
-    try:
-        if path.is_dir():
-            raise ParseError("là một thư mục, không phải tệp")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ParseError("không tìm thấy tệp") from None
-    except PermissionError:
-        raise ParseError("không có quyền đọc tệp") from None
-    except IsADirectoryError:
-        raise ParseError("là một thư mục, không phải tệp") from None
-    except OSError as exc:
-        raise ParseError(f"không đọc được tệp: {exc.strerror or exc}") from None
+    return read_bytes(path, ParseError)
 
 
 def _checked(blocks: list[Block]) -> list[Block]:
