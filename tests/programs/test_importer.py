@@ -12,7 +12,7 @@ from django.core.management import call_command
 from theodoi.orgs.models import Organization
 from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import ParseError, example_path
-from theodoi.programs.importer import import_program
+from theodoi.programs.importer import ProgramImportError, import_program
 from theodoi.programs.models import Assignment, Occurrence, Program, Task
 
 D = dt.date
@@ -251,3 +251,23 @@ def test_the_import_command_answers_bad_input_with_one_line(registry, tmp_path, 
         call_command("import", str(example_path()), "--amends", "KHONG-CO")
     assert "không có chương trình số KHONG-CO" in capsys.readouterr().err
     assert not Program.objects.exists()
+
+
+def test_a_lower_level_program_links_to_the_task_it_implements(example, tmp_path):
+    path = tmp_path / "huyen-uy.md"
+    path.write_text(
+        "HUYỆN ỦY BÌNH SƠN\n\nSố 05-CTr/HU\n\nCHƯƠNG TRÌNH HÀNH ĐỘNG\n\nI. NHIỆM VỤ\n\n"
+        "- Quán triệt Nghị quyết trong toàn Đảng bộ huyện.\n\n"
+        "+ Cơ quan thực hiện: Huyện ủy Bình Sơn.\n\n+ Thời gian thực hiện: Hằng năm.\n",
+        encoding="utf-8",
+    )
+    summary = import_program(path=path, parent=example.program, parent_task="B.II.1")
+    lower = Program.objects.get(number="05-CTr/HU")
+    assert summary.program == "05-CTr/HU"
+    assert lower.parent_program.number == example.program
+    assert lower.parent_task.key == "B.II.1"
+    assert (lower.term_start, lower.term_end) == (2020, 2025)  # the parent's term
+    assert len(dues("I/1", "qn.hu-binhson")) == 6
+    with pytest.raises(ProgramImportError, match=r"không có nhiệm vụ B\.IX"):
+        import_program(path=path, number="06-CTr/HU", parent=example.program, parent_task="B.IX")
+    assert not Program.objects.filter(number="06-CTr/HU").exists()

@@ -92,9 +92,15 @@ def import_program(
     path: str | Path,
     number: str | None = None,
     amends: str | None = None,
+    parent: str | None = None,
+    parent_task: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportSummary:
     """Parse ``path`` and store it: a new program, nothing (same content), or a new version.
+
+    ``parent`` (a program number) and ``parent_task`` (a task key in it, such as "B.II.1")
+    link a lower-level program to the program and task it implements; it takes the parent's
+    term when it states none.
 
     Raises theodoi.parsing.ParseError for a document that cannot be read and ProgramImportError
     for one that cannot be stored as asked; either way nothing is written.
@@ -102,14 +108,39 @@ def import_program(
     draft = parse_file(path, registry=registry_from_database())
     digest = content_digest(draft)
     with transaction.atomic():
+        links = _parent_links(parent, parent_task)
+        if draft.term is None and links["parent_program"] is not None:
+            upper = links["parent_program"]
+            if upper.term_start and upper.term_end:
+                draft.term = (upper.term_start, upper.term_end)
         program = _existing(draft, number=number, amends=amends)
         if program is not None:
+            if parent:
+                Program.objects.filter(pk=program.pk).update(**links)
             latest = program.current_version
             if latest is not None and latest.source_sha256 == digest:
                 return _summary_of(program, latest, unchanged=True)
             return _Importer(draft, progress).amend(program, path, digest)
         chosen, derived = _number_for(draft, number)
-        return _Importer(draft, progress).create(chosen, derived, path, digest)
+        summary = _Importer(draft, progress).create(chosen, derived, path, digest)
+        Program.objects.filter(number=chosen).update(**links)
+        return summary
+
+
+def _parent_links(parent: str | None, parent_task: str | None) -> dict[str, Any]:
+    if parent is None:
+        if parent_task:
+            raise ProgramImportError("--parent-task cần --parent (số chương trình cấp trên)")
+        return {"parent_program": None, "parent_task": None}
+    upper = Program.objects.filter(number=parent).first()
+    if upper is None:
+        raise ProgramImportError(f"không có chương trình cấp trên số {parent}")
+    task = None
+    if parent_task:
+        task = upper.tasks.filter(key=parent_task, withdrawn_in__isnull=True).first()
+        if task is None:
+            raise ProgramImportError(f"chương trình {parent} không có nhiệm vụ {parent_task}")
+    return {"parent_program": upper, "parent_task": task}
 
 
 def content_digest(draft: ProgramDraft) -> str:

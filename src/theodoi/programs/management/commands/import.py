@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--amends", metavar="NUMBER", help="văn bản điều chỉnh, bổ sung chương trình số NUMBER"
         )
+        parser.add_argument(
+            "--parent", metavar="NUMBER", help="chương trình cấp trên mà văn bản này thực hiện"
+        )
+        parser.add_argument(
+            "--parent-task", metavar="KEY", help="nhiệm vụ của chương trình cấp trên (vd B.II.1)"
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options) -> None:
@@ -31,7 +37,12 @@ class Command(BaseCommand):
         progress = self._progress if sys.stderr.isatty() else None
         try:
             summary = import_program(
-                path=path, number=options["number"], amends=options["amends"], progress=progress
+                path=path,
+                number=options["number"],
+                amends=options["amends"],
+                parent=options["parent"],
+                parent_task=options["parent_task"],
+                progress=progress,
             )
         except ParseError as exc:
             self._fail(f"theodoi import: {path}: {exc}")
