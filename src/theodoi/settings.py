@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "theodoi.orgs",
     "theodoi.programs",
+    "theodoi.tracking",
 ]
 
 MIDDLEWARE = [

@@ -271,3 +271,15 @@ def test_a_lower_level_program_links_to_the_task_it_implements(example, tmp_path
     with pytest.raises(ProgramImportError, match=r"không có nhiệm vụ B\.IX"):
         import_program(path=path, number="06-CTr/HU", parent=example.program, parent_task="B.IX")
     assert not Program.objects.filter(number="06-CTr/HU").exists()
+
+
+def test_each_task_has_one_lead_or_is_flagged_for_the_office(example):
+    assert task("B.III.1.3/2").lead.code == "qn.btctu"  # "Ban Tổ chức Tỉnh ủy chủ trì"
+    assert not task("B.III.1.3/2").needs_lead
+    assert task("B.III.1.1/1").lead.code == "qn.btgtu"  # the only advising body
+    assert task("B.III.3.5/7").lead.code == "qn.ubnd"  # the only implementing body
+    # Several bodies and groups, no lead named: the office designates one.
+    several = task("B.III.1.1/2")
+    assert several.lead is None and several.needs_lead
+    flagged = Task.objects.filter(needs_lead=True).count()
+    assert 0 < flagged < 30

@@ -410,6 +410,10 @@ class _Importer:
             assignment.save()
         for assignment in owing(saved):
             self._occurrences(task, assignment)
+        lead, needs_lead = choose_lead(saved)
+        if (task.lead, task.needs_lead) != (lead, needs_lead):
+            task.lead, task.needs_lead = lead, needs_lead
+            task.save(update_fields=["lead", "needs_lead"])
         return saved
 
     def _row(
@@ -506,6 +510,29 @@ def owing(assignments: list[Assignment]) -> list[Assignment]:
     if doers:
         return doers
     return [a for a in assignments if a.organization_id is not None and a.active_to is None]
+
+
+def choose_lead(assignments: list[Assignment]) -> tuple[Organization | None, bool]:
+    """The task's one lead body (chủ trì), and whether the office must designate it.
+
+    The body the document says leads ("X chủ trì"); else the only body it names to carry the
+    task out (advise, implement); else none, and the task is flagged: several bodies, or
+    only the members of a group, with no lead named.
+    """
+    named = [a for a in assignments if a.organization_id is not None and a.active_to is None]
+    leads = [a for a in named if a.leads]
+    if len(leads) == 1:
+        return leads[0].organization, False
+    if leads:
+        return None, True
+    doers = [a for a in named if a.via_group_id is None and (a.advises or a.implements)]
+    if len(doers) == 1 and not any(a.via_group_id for a in named):
+        return doers[0].organization, False
+    if not doers and not any(a.via_group_id for a in named):
+        directing = [a for a in named if a.directs or a.issues]
+        if len(directing) == 1:
+            return directing[0].organization, False
+    return None, True
 
 
 def _row_key(assignment: Assignment) -> tuple[str, int]:

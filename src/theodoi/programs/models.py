@@ -170,6 +170,19 @@ class Task(models.Model):
         help_text=_("Bộ đọc không hiểu thời gian; cần người đặt."),
     )
     milestones = models.JSONField(_("mốc"), default=list, blank=True)
+    lead = models.ForeignKey(
+        Organization,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_tasks",
+        verbose_name=_("cơ quan chủ trì"),
+    )
+    needs_lead = models.BooleanField(
+        _("cần chỉ định cơ quan chủ trì"),
+        default=False,
+        help_text=_("Văn bản giao cho nhiều cơ quan mà không nêu cơ quan chủ trì."),
+    )
     product = models.CharField(_("sản phẩm"), max_length=500, blank=True)
     line = models.PositiveIntegerField(_("dòng trong văn bản"), null=True, blank=True)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrackingConfig(AppConfig):
+    """Who may do what, progress reports and their review, extensions, status as of a date."""
+
+    name = "theodoi.tracking"
+    verbose_name = _("Theo dõi thực hiện")

@@ -1,0 +1,184 @@
+"""The daily work of following up: people and their roles, progress reports with their whole
+history, and extensions of due dates. Every state a report or an extension passes through is
+stored with its date, so a status as of any past date is read from the record, never
+recomputed from the present."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from theodoi.orgs.models import Organization
+from theodoi.programs.models import Occurrence
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Quản trị")
+    MONITOR = "monitor", _("Theo dõi (Văn phòng)")
+    LEADER = "leader", _("Lãnh đạo")
+    HEAD = "head", _("Thủ trưởng cơ quan")
+    STAFF = "staff", _("Cán bộ cơ quan")
+
+
+class Membership(models.Model):
+    """A user's body and role. One body per user: a person who works for two bodies has two
+    accounts, so each report says plainly which body it speaks for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="membership",
+        verbose_name=_("người dùng"),
+    )
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="memberships", verbose_name=_("cơ quan")
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("thành viên")
+        verbose_name_plural = _("thành viên")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+
+class ReportState(models.TextChoices):
+    NOT_STARTED = "not_started", _("Chưa thực hiện")
+    IN_PROGRESS = "in_progress", _("Đang thực hiện")
+    DONE = "done", _("Đã hoàn thành")
+
+
+class ReportStatus(models.TextChoices):
+    """Where a report is in its review."""
+
+    DRAFT = "draft", _("Đang soạn")
+    AWAITING_SIGNOFF = "awaiting_signoff", _("Chờ thủ trưởng ký duyệt")
+    SUBMITTED = "submitted", _("Chờ xác nhận")
+    RETURNED = "returned", _("Trả lại")
+    CONFIRMED = "confirmed", _("Đã xác nhận")
+
+
+class ProgressReport(models.Model):
+    """What a body reports on one occurrence of its assignment. ``version`` guards against two
+    people overwriting each other: a save must name the version it started from."""
+
+    occurrence = models.ForeignKey(
+        Occurrence, models.CASCADE, related_name="reports", verbose_name=_("kỳ thực hiện")
+    )
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="reports", verbose_name=_("cơ quan báo cáo")
+    )
+    state = models.CharField(
+        _("tiến độ"), max_length=20, choices=ReportState.choices, default=ReportState.NOT_STARTED
+    )
+    percent = models.PositiveSmallIntegerField(_("phần trăm"), null=True, blank=True)
+    narrative = models.TextField(_("nội dung báo cáo"), blank=True)
+    done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    document_type = models.CharField(_("loại văn bản đã ban hành"), max_length=60, blank=True)
+    document_number = models.CharField(_("số, ký hiệu văn bản"), max_length=100, blank=True)
+    document_date = models.DateField(_("ngày văn bản"), null=True, blank=True)
+    document_signer = models.CharField(_("cơ quan ký văn bản"), max_length=300, blank=True)
+    status = models.CharField(
+        _("tình trạng xét duyệt"),
+        max_length=20,
+        choices=ReportStatus.choices,
+        default=ReportStatus.DRAFT,
+    )
+    review_comment = models.TextField(_("ý kiến của Văn phòng"), blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("báo cáo tiến độ")
+        verbose_name_plural = _("báo cáo tiến độ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "organization"], name="one_report_per_body_and_period"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="report_status_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.occurrence}"
+
+
+class ReportRevision(models.Model):
+    """Every version of a report, as it stood after each change, with who and when: the
+    history a status as of a past date is read from."""
+
+    report = models.ForeignKey(
+        ProgressReport, models.CASCADE, related_name="revisions", verbose_name=_("báo cáo")
+    )
+    version = models.PositiveIntegerField(_("phiên bản"))
+    at = models.DateTimeField(_("lúc"), db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="report_revisions",
+        verbose_name=_("người thực hiện"),
+    )
+    action = models.CharField(_("thao tác"), max_length=20)
+    state = models.CharField(_("tiến độ"), max_length=20, choices=ReportState.choices)
+    status = models.CharField(
+        _("tình trạng xét duyệt"), max_length=20, choices=ReportStatus.choices
+    )
+    done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    data = models.JSONField(_("nội dung"), default=dict)
+
+    class Meta:
+        verbose_name = _("phiên bản báo cáo")
+        verbose_name_plural = _("phiên bản báo cáo")
+        ordering = ["report", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "version"], name="one_revision_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.version} {self.action}"
+
+
+class Extension(models.Model):
+    """A request to move an occurrence's due date, and its decision. The original due date
+    stays on the occurrence; an approved extension applies from its decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ quyết định")
+        APPROVED = "approved", _("Đồng ý")
+        REJECTED = "rejected", _("Không đồng ý")
+
+    occurrence = models.ForeignKey(
+        Occurrence, models.CASCADE, related_name="extensions", verbose_name=_("kỳ thực hiện")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="extensions_requested",
+        verbose_name=_("người đề nghị"),
+    )
+    requested_at = models.DateTimeField(_("đề nghị lúc"))
+    reason = models.TextField(_("lý do"))
+    new_due = models.DateField(_("hạn mới đề nghị"))
+    status = models.CharField(
+        _("quyết định"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extensions_decided",
+        verbose_name=_("người quyết định"),
+    )
+    decided_at = models.DateTimeField(_("quyết định lúc"), null=True, blank=True)
+    comment = models.TextField(_("ý kiến"), blank=True)
+
+    class Meta:
+        verbose_name = _("gia hạn")
+        verbose_name_plural = _("gia hạn")
+        ordering = ["occurrence", "requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence}: {self.new_due:%d/%m/%Y} ({self.get_status_display()})"
