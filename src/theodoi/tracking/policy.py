@@ -1,0 +1,408 @@
+"""Who may see and change what: the one permission policy that views, the API and the admin
+all ask. Plain functions; nothing here writes.
+
+Ask ``allows(user, action, obj)`` for a yes or no, ``check(user, action, obj)`` to raise
+``PermissionDenied`` with a Vietnamese message, ``refusal(user, action, obj)`` for that message
+alone (``None`` when allowed: a disabled button can say why), and ``visible_*(user)`` for the
+rows a user may see, as querysets to filter further.
+
+A user acts through their ``Membership``: one body, one role. Nobody without one (not signed
+in, inactive, or no membership) may do anything. "Own body" below means the user's
+organisation; an assignment belongs to a body when ``assignment.organization`` is that body
+(a group's own row, with no body, belongs to nobody), and an occurrence, a report or an
+extension belongs to the body of its assignment (a report also to the body it speaks for).
+
+Who may do what (Y everything, O own body's only, N nothing; then the invariants below):
+
+==================== ===== ======= ====== ==== ===== ============================================
+action               admin monitor leader head staff object
+==================== ===== ======= ====== ==== ===== ============================================
+VIEW_PROGRAM         Y     Y       Y      Y    Y     Program (the program's text is not secret)
+VIEW_TASK            Y     Y       Y      Y    Y     Task
+VIEW_ASSIGNMENT      Y     Y       Y      O    O     Assignment
+VIEW_OCCURRENCE      Y     Y       Y      O    O     Occurrence
+VIEW_REPORT          Y     Y       Y      O+   O+    ProgressReport
+VIEW_EVIDENCE_FILE   Y     Y       Y      O+   O+    ProgressReport, or an evidence row's report
+VIEW_EXTENSION       Y     Y       Y      O    O     Extension
+CREATE_REPORT        Y     N       N      O    O     Occurrence, or the new report (unsaved)
+EDIT_REPORT          Y     N       N      O    O     ProgressReport
+SUBMIT_REPORT        Y     N       N      O    O     ProgressReport
+SIGN_OFF_REPORT      Y     N       N      O    N     ProgressReport
+REVIEW_REPORT        Y     Y       N      N    N     ProgressReport (accept or return)
+REQUEST_EXTENSION    Y     N       N      O    O     Occurrence
+DECIDE_EXTENSION     Y     Y       N      N    N     Extension
+SEND_REMINDERS       Y     Y       N      N    N     none
+MANAGE_ORGANIZATIONS Y     N       N      N    N     none (or the organisation)
+IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended)
+DESIGNATE_LEAD       Y     Y       N      N    N     Task
+VIEW_AUDIT           Y     Y       Y      O    O     one object's history: as seeing the object
+VIEW_AUDIT (no obj)  Y     Y       Y      N    N     the whole audit log
+==================== ===== ======= ====== ==== ===== ============================================
+
+O+: a body also sees the reports (and their evidence) that other bodies make on a task it
+leads (``Task.lead``): the lead reads the coordinating bodies' contributions.
+
+Invariants, for every role, administrators included (checked after the table):
+
+- A report speaks for the body of its assignment: nobody creates, edits, submits or signs off
+  a report on an occurrence of a group's own row, or one whose body is not the assignment's.
+- A body reports (creates, edits, submits, signs off) and asks for an extension only on an
+  occurrence that is still open (``Occurrence.Status.OPEN``).
+- A report is edited while it is a draft, awaiting its head's sign-off, or returned; once
+  submitted only the office acts on it (review), and once confirmed nobody changes it.
+- Submitting starts from a draft or a returned report; signing off needs a report awaiting
+  sign-off; review needs a submitted report; a decision needs a pending extension.
+- Nobody reviews their own body's report, nor decides their own body's extension.
+
+Without an object, the question is about the action in general: for the actions that take
+none (reminders, organisations, import, the whole audit log) that is the whole answer; for
+the others it says whether the role may ever do it (to show a menu or a button).
+
+Checks on an object read its relations (a report's occurrence, assignment and task): load
+them with ``select_related("occurrence__assignment__task")`` when asking about many rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from theodoi.orgs.models import Organization, OrgGroup
+from theodoi.programs.models import Assignment, Occurrence, Program, Task
+from theodoi.tracking.models import Extension, ProgressReport, ReportStatus, Role
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Action(models.TextChoices):
+    """What a user may be allowed to do. The label completes "Bạn không có quyền ..."."""
+
+    VIEW_PROGRAM = "view_program", _("xem chương trình")
+    VIEW_TASK = "view_task", _("xem nhiệm vụ")
+    VIEW_ASSIGNMENT = "view_assignment", _("xem phân công")
+    VIEW_OCCURRENCE = "view_occurrence", _("xem kỳ thực hiện")
+    VIEW_REPORT = "view_report", _("xem báo cáo tiến độ")
+    VIEW_EVIDENCE_FILE = "view_evidence_file", _("xem tệp minh chứng")
+    VIEW_EXTENSION = "view_extension", _("xem đề nghị gia hạn")
+    CREATE_REPORT = "create_report", _("lập báo cáo tiến độ")
+    EDIT_REPORT = "edit_report", _("sửa báo cáo tiến độ")
+    SUBMIT_REPORT = "submit_report", _("gửi báo cáo tiến độ")
+    SIGN_OFF_REPORT = "sign_off_report", _("ký duyệt báo cáo tiến độ")
+    REVIEW_REPORT = "review_report", _("xác nhận hoặc trả lại báo cáo tiến độ")
+    REQUEST_EXTENSION = "request_extension", _("đề nghị gia hạn")
+    DECIDE_EXTENSION = "decide_extension", _("quyết định gia hạn")
+    SEND_REMINDERS = "send_reminders", _("gửi nhắc việc, đôn đốc")
+    MANAGE_ORGANIZATIONS = "manage_organizations", _("quản lý danh mục cơ quan, đơn vị")
+    IMPORT_PROGRAM = "import_program", _("nhập chương trình")
+    DESIGNATE_LEAD = "designate_lead", _("chỉ định cơ quan chủ trì")
+    VIEW_AUDIT = "view_audit", _("xem lịch sử thay đổi")
+
+
+A = Action
+
+SEEING = frozenset(
+    {
+        A.VIEW_PROGRAM,
+        A.VIEW_TASK,
+        A.VIEW_ASSIGNMENT,
+        A.VIEW_OCCURRENCE,
+        A.VIEW_REPORT,
+        A.VIEW_EVIDENCE_FILE,
+        A.VIEW_EXTENSION,
+        A.VIEW_AUDIT,
+    }
+)
+BODY_WORK = frozenset({A.CREATE_REPORT, A.EDIT_REPORT, A.SUBMIT_REPORT, A.REQUEST_EXTENSION})
+OFFICE_WORK = frozenset(
+    {A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD, A.IMPORT_PROGRAM}
+)
+
+# The table of the module docstring, by role. Head and staff act on their own body's rows.
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.MONITOR: SEEING | OFFICE_WORK,
+    Role.LEADER: SEEING,
+    Role.HEAD: SEEING | BODY_WORK | {A.SIGN_OFF_REPORT},
+    Role.STAFF: SEEING | BODY_WORK,
+}
+BODY_ROLES = frozenset({Role.HEAD, Role.STAFF})
+
+# The object each action asks about; the actions not listed take none (any object is ignored).
+OBJECT_TYPES: dict[Action, tuple[type, ...]] = {
+    A.VIEW_PROGRAM: (Program,),
+    A.VIEW_TASK: (Task,),
+    A.DESIGNATE_LEAD: (Task,),
+    A.VIEW_ASSIGNMENT: (Assignment,),
+    A.VIEW_OCCURRENCE: (Occurrence,),
+    A.CREATE_REPORT: (Occurrence, ProgressReport),
+    A.REQUEST_EXTENSION: (Occurrence,),
+    A.VIEW_REPORT: (ProgressReport,),
+    A.EDIT_REPORT: (ProgressReport,),
+    A.SUBMIT_REPORT: (ProgressReport,),
+    A.SIGN_OFF_REPORT: (ProgressReport,),
+    A.REVIEW_REPORT: (ProgressReport,),
+    A.VIEW_EXTENSION: (Extension,),
+    A.DECIDE_EXTENSION: (Extension,),
+}
+
+EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.AWAITING_SIGNOFF, ReportStatus.RETURNED})
+SUBMITTABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+REPORT_WORK = frozenset({A.EDIT_REPORT, A.SUBMIT_REPORT, A.SIGN_OFF_REPORT})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a user acts as: a role in one body."""
+
+    role: Role
+    organization_id: int
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role not in BODY_ROLES
+
+
+def actor_of(user: AnyUser | None) -> Actor | None:
+    """The role and body a user acts as; ``None`` for anyone who may do nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return None
+    try:
+        role = Role(membership.role)
+    except ValueError:
+        return None
+    return Actor(role=role, organization_id=membership.organization_id)
+
+
+# --- The questions ---------------------------------------------------------------------------
+
+
+def allows(user: AnyUser | None, action: Action, obj: Any = None) -> bool:
+    """Whether ``user`` may do ``action`` (on ``obj``)."""
+    return refusal(user, action, obj) is None
+
+
+def check(user: AnyUser | None, action: Action, obj: Any = None) -> None:
+    """Raise ``PermissionDenied``, with the Vietnamese reason, unless ``user`` may."""
+    reason = refusal(user, action, obj)
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
+def refusal(user: AnyUser | None, action: Action, obj: Any = None) -> str | None:
+    """Why ``user`` may not do ``action`` (on ``obj``), in Vietnamese; ``None`` if they may.
+
+    A wrong kind of object (a task where a report is asked about) is a programming error and
+    raises ``TypeError``: it would otherwise read as a silent "no".
+    """
+    action = Action(action)
+    _check_type(action, obj)
+    if user is None or not user.is_authenticated:
+        return _g("Bạn cần đăng nhập để thực hiện việc này.")
+    if not user.is_active:
+        return _g("Tài khoản này đã bị khóa.")
+    actor = actor_of(user)
+    if actor is None:
+        return _g("Tài khoản này chưa được gán cơ quan và vai trò; xin liên hệ quản trị.")
+    if action not in ROLE_ACTIONS[actor.role]:
+        return _g("Bạn không có quyền %(action)s.") % {"action": action.label}
+    if not actor.sees_everything and not _in_scope(actor, action, obj):
+        return _g("Bạn chỉ được %(action)s của cơ quan mình.") % {"action": action.label}
+    if obj is None:
+        return None
+    return _invariant_broken(actor, action, obj)
+
+
+def _check_type(action: Action, obj: Any) -> None:
+    if obj is None:
+        return
+    if action is A.VIEW_EVIDENCE_FILE:
+        _report_of(obj)
+        return
+    expected = OBJECT_TYPES.get(action)
+    if expected is not None and not isinstance(obj, expected):
+        names = " or ".join(t.__name__ for t in expected)
+        raise TypeError(f"{action.name} expects {names}, not {type(obj).__name__}")
+
+
+def _report_of(obj: Any) -> ProgressReport:
+    """An evidence file's report: the report itself, or the ``report`` of an evidence row."""
+    report = obj if isinstance(obj, ProgressReport) else getattr(obj, "report", None)
+    if not isinstance(report, ProgressReport):
+        raise TypeError(f"VIEW_EVIDENCE_FILE asks about a report's file, not {type(obj).__name__}")
+    return report
+
+
+# --- Scope: what a body's head and staff may touch ---------------------------------------------
+
+
+def _in_scope(actor: Actor, action: Action, obj: Any) -> bool:
+    """For head and staff: whether ``obj`` is their body's to see or to work on. Without an
+    object, whether the role may ever do it, except the whole audit log, which is not theirs."""
+    org = actor.organization_id
+    if obj is None:
+        return action is not A.VIEW_AUDIT
+    if action in (A.VIEW_PROGRAM, A.VIEW_TASK):
+        return True
+    if action is A.VIEW_ASSIGNMENT:
+        return obj.organization_id == org
+    if action is A.CREATE_REPORT and isinstance(obj, ProgressReport):
+        return obj.organization_id == org
+    if action in (A.VIEW_OCCURRENCE, A.CREATE_REPORT, A.REQUEST_EXTENSION):
+        return obj.assignment.organization_id == org
+    if action is A.VIEW_REPORT:
+        return _sees_report(actor, obj)
+    if action is A.VIEW_EVIDENCE_FILE:
+        return _sees_report(actor, _report_of(obj))
+    if action in REPORT_WORK:
+        return obj.organization_id == org
+    if action is A.VIEW_EXTENSION:
+        return obj.occurrence.assignment.organization_id == org
+    if action is A.VIEW_AUDIT:
+        return _sees_object(actor, obj)
+    return False
+
+
+def _sees_report(actor: Actor, report: ProgressReport) -> bool:
+    """A body's own reports, those on its own assignments, and any on a task it leads."""
+    assignment = report.occurrence.assignment
+    return actor.organization_id in (
+        report.organization_id,
+        assignment.organization_id,
+        assignment.task.lead_id,
+    )
+
+
+def _sees_object(actor: Actor, obj: Any) -> bool:
+    """For head and staff: whether they may see ``obj``, and so its history."""
+    if isinstance(obj, ProgressReport):
+        return _sees_report(actor, obj)
+    if isinstance(obj, Assignment):
+        return _in_scope(actor, A.VIEW_ASSIGNMENT, obj)
+    if isinstance(obj, Occurrence):
+        return _in_scope(actor, A.VIEW_OCCURRENCE, obj)
+    if isinstance(obj, Extension):
+        return _in_scope(actor, A.VIEW_EXTENSION, obj)
+    # The program's text and the registry of bodies are open to every member.
+    return isinstance(obj, Program | Task | Organization | OrgGroup)
+
+
+# --- Invariants: what nobody may do, administrators included ---------------------------------
+
+
+def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
+    if action is A.CREATE_REPORT and isinstance(obj, ProgressReport):
+        return _wrong_body(obj) or _not_open(obj.occurrence)
+    if action in (A.CREATE_REPORT, A.REQUEST_EXTENSION):
+        return _not_open(obj)
+    if action in REPORT_WORK:
+        return _report_refusal(action, obj)
+    if action is A.REVIEW_REPORT:
+        if obj.status != ReportStatus.SUBMITTED:
+            return _g("Báo cáo này không ở bước chờ xác nhận.")
+        if obj.organization_id == actor.organization_id:
+            return _g("Không ai được xác nhận hoặc trả lại báo cáo của chính cơ quan mình.")
+        return None
+    if action is A.DECIDE_EXTENSION:
+        if obj.status != Extension.Status.PENDING:
+            return _g("Đề nghị gia hạn này đã được quyết định.")
+        if obj.occurrence.assignment.organization_id == actor.organization_id:
+            return _g("Không ai được quyết định gia hạn cho chính cơ quan mình.")
+        return None
+    return None
+
+
+def _not_open(occurrence: Occurrence) -> str | None:
+    """Why a body may not report on (or ask to extend) an occurrence, if it may not."""
+    if occurrence.assignment.organization_id is None:
+        return _g("Kỳ này thuộc một nhóm, không thuộc cơ quan nào; không báo cáo được.")
+    if occurrence.status != Occurrence.Status.OPEN:
+        return _g("Kỳ thực hiện này đã hoàn thành hoặc không còn thực hiện.")
+    return None
+
+
+def _wrong_body(report: ProgressReport) -> str | None:
+    if report.organization_id != report.occurrence.assignment.organization_id:
+        return _g("Báo cáo này không phải của cơ quan được giao kỳ thực hiện.")
+    return None
+
+
+def _report_refusal(action: Action, report: ProgressReport) -> str | None:
+    """Edit, submit, sign off: the report's status, its body and its occurrence."""
+    status = report.status
+    if status == ReportStatus.CONFIRMED:
+        return _g("Báo cáo đã được xác nhận; không ai được thay đổi.")
+    if status == ReportStatus.SUBMITTED:
+        return _g("Báo cáo đang chờ Văn phòng xác nhận; chỉ Văn phòng xử lý được lúc này.")
+    closed = _wrong_body(report) or _not_open(report.occurrence)
+    if closed:
+        return closed
+    if action is A.SUBMIT_REPORT and status not in SUBMITTABLE:
+        return _g("Báo cáo đang chờ thủ trưởng ký duyệt.")
+    if action is A.SIGN_OFF_REPORT and status != ReportStatus.AWAITING_SIGNOFF:
+        return _g("Báo cáo không ở bước chờ thủ trưởng ký duyệt.")
+    if action is A.EDIT_REPORT and status not in EDITABLE:
+        return _g("Báo cáo không ở bước được sửa.")
+    return None
+
+
+# --- What a user may see, as querysets ---------------------------------------------------------
+
+
+def visible_assignments(user: AnyUser | None) -> QuerySet[Assignment]:
+    """Every assignment for those who see everything; a body's own for its head and staff."""
+    actor = actor_of(user)
+    rows = Assignment.objects.all()
+    if actor is None:
+        return rows.none()
+    if actor.sees_everything:
+        return rows
+    return rows.filter(organization_id=actor.organization_id)
+
+
+def visible_occurrences(user: AnyUser | None) -> QuerySet[Occurrence]:
+    """The occurrences of the assignments the user sees."""
+    actor = actor_of(user)
+    rows = Occurrence.objects.all()
+    if actor is None:
+        return rows.none()
+    if actor.sees_everything:
+        return rows
+    return rows.filter(assignment__organization_id=actor.organization_id)
+
+
+def visible_reports(user: AnyUser | None) -> QuerySet[ProgressReport]:
+    """A body's own reports, and the reports others make on the tasks it leads."""
+    actor = actor_of(user)
+    rows = ProgressReport.objects.all()
+    if actor is None:
+        return rows.none()
+    if actor.sees_everything:
+        return rows
+    org = actor.organization_id
+    return rows.filter(
+        Q(organization_id=org)
+        | Q(occurrence__assignment__organization_id=org)
+        | Q(occurrence__assignment__task__lead_id=org)
+    )
+
+
+def visible_extensions(user: AnyUser | None) -> QuerySet[Extension]:
+    """The extensions asked on the occurrences the user sees."""
+    actor = actor_of(user)
+    rows = Extension.objects.all()
+    if actor is None:
+        return rows.none()
+    if actor.sees_everything:
+        return rows
+    return rows.filter(occurrence__assignment__organization_id=actor.organization_id)
