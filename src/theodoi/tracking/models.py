@@ -182,3 +182,33 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurrence}: {self.new_due:%d/%m/%Y} ({self.get_status_display()})"
+
+
+class EvidenceFile(models.Model):
+    """A file a body attaches to its report as evidence: a PDF, Word or Excel file or an
+    image, its type checked on its content. Stored through Django's storage and served only
+    after the permission policy agrees."""
+
+    report = models.ForeignKey(
+        ProgressReport, models.CASCADE, related_name="files", verbose_name=_("báo cáo")
+    )
+    file = models.FileField(_("tệp"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255)
+    content_type = models.CharField(_("loại tệp"), max_length=100)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="evidence_files",
+        verbose_name=_("người tải lên"),
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"))
+
+    class Meta:
+        verbose_name = _("tệp minh chứng")
+        verbose_name_plural = _("tệp minh chứng")
+        ordering = ["report", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
