@@ -283,3 +283,17 @@ def test_each_task_has_one_lead_or_is_flagged_for_the_office(example):
     assert several.lead is None and several.needs_lead
     flagged = Task.objects.filter(needs_lead=True).count()
     assert 0 < flagged < 30
+
+
+def test_an_amendment_takes_the_new_date_and_signer_but_keeps_the_number(example, tmp_path):
+    text = example_path().read_text(encoding="utf-8").replace("Bùi Thị Quỳnh Vân", "Lê Viết Chữ")
+    path = tmp_path / "dieu-chinh.md"
+    path.write_text(text, encoding="utf-8")
+    summary = import_program(path=path, amends=example.program)
+    program = Program.objects.get(number=example.program)
+    assert summary.version == 2 and (summary.added, summary.removed, summary.changed) == (
+        [],
+        [],
+        [],
+    )
+    assert program.signer["name"] == "Lê Viết Chữ"

@@ -272,6 +272,7 @@ class _Importer:
     # ---- amendments ----
 
     def amend(self, program: Program, path: str | Path, digest: str) -> ImportSummary:
+        self._update_header(program)
         latest = program.current_version
         version = self._version(program, (latest.number if latest else 0) + 1, path, digest)
         sections = self._sections(program)
@@ -309,6 +310,21 @@ class _Importer:
         summary = self._finish(program, version)
         summary.added, summary.removed, summary.changed = added, removed, changed
         return summary
+
+    def _update_header(self, program: Program) -> None:
+        """What the amended document says about itself replaces what the last one said;
+        the number stays (it is the program's identity)."""
+        draft = self.draft
+        program.title = draft.title or program.title
+        program.kind = draft.kind or program.kind
+        program.date = draft.date or program.date
+        program.resolution = draft.resolution or program.resolution
+        if draft.term:
+            program.term_start, program.term_end = draft.term
+        program.signer = draft.signer.to_dict()
+        program.preamble = draft.preamble
+        program.recipients = draft.recipients
+        program.save()
 
     def _assignments_differ(self, task: Task, item: TaskDraft) -> bool:
         current = {
