@@ -1,0 +1,152 @@
+"""Django admin for following up: memberships, progress reports with their history and files,
+extensions. Labels come from the models' verbose names.
+
+Reports, their revisions, extensions and evidence files are read-only here: they change only
+through the services (``reports``, ``extensions``, ``evidence``), which ask the permission
+policy and keep the history a status as of any date is read from. An evidence file is
+downloaded only through ``evidence.open_file``, which asks the policy first; the admin never
+links to the storage directly.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .evidence import open_file
+from .extensions import ExtensionError, decide_extension
+from .models import EvidenceFile, Extension, Membership, ProgressReport, ReportRevision
+
+
+class ReadOnlyMixin:
+    """Shown, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def download_link(evidence: EvidenceFile) -> str:
+    """A link to the download view, which asks the policy (``open_file``) before it serves."""
+    if evidence.pk is None:
+        return "-"
+    url = reverse("admin:tracking_evidencefile_download", args=[evidence.pk])
+    return format_html('<a href="{}">{}</a>', url, evidence.original_name)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "role")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__email", "organization__name", "organization__code")
+    raw_id_fields = ("user", "organization")
+
+
+class RevisionInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReportRevision
+    extra = 0
+    fields = ("version", "at", "by", "action", "state", "status", "done_on")
+    readonly_fields = fields
+    ordering = ("version",)
+
+
+class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("tệp"))
+    def download(self, evidence: EvidenceFile) -> str:
+        return download_link(evidence)
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("occurrence", "organization", "state", "status", "done_on", "updated_at")
+    list_filter = ("status", "state", "occurrence__assignment__task__program")
+    search_fields = ("organization__name", "occurrence__assignment__task__text", "narrative",
+                     "document_number")  # fmt: skip
+    date_hierarchy = "updated_at"
+    list_select_related = ("occurrence", "organization")
+    inlines = [RevisionInline, EvidenceInline]
+
+
+@admin.register(ReportRevision)
+class ReportRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("report", "version", "at", "by", "action", "state", "status")
+    list_filter = ("action", "status", "state")
+    search_fields = ("report__organization__name", "by__username")
+    date_hierarchy = "at"
+    list_select_related = ("report__organization", "report__occurrence", "by")
+
+
+@admin.register(Extension)
+class ExtensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("occurrence", "new_due", "requested_by", "requested_at", "status",
+                    "decided_by", "decided_at")  # fmt: skip
+    list_filter = ("status",)
+    search_fields = ("occurrence__assignment__organization__name", "reason", "comment")
+    date_hierarchy = "requested_at"
+    list_select_related = ("occurrence", "requested_by", "decided_by")
+    actions = ["approve"]
+
+    @admin.action(description=_("Đồng ý các đề nghị gia hạn đã chọn"))
+    def approve(self, request: HttpRequest, queryset) -> None:
+        done = 0
+        for extension in queryset:
+            try:
+                decide_extension(user=request.user, extension=extension, approve=True)
+            except (PermissionDenied, ExtensionError) as exc:
+                self.message_user(request, f"{extension}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Đã đồng ý {done} đề nghị gia hạn.", messages.SUCCESS)
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("original_name", "report", "content_type", "size", "uploaded_by",
+                    "uploaded_at")  # fmt: skip
+    list_filter = ("content_type",)
+    search_fields = ("original_name", "sha256", "report__organization__name")
+    date_hierarchy = "uploaded_at"
+    list_select_related = ("report__organization", "report__occurrence", "uploaded_by")
+    # ``file`` itself is left out: its widget would link straight to the storage.
+    fields = ("download", "report", "content_type", "size", "sha256", "uploaded_by",
+              "uploaded_at")  # fmt: skip
+    readonly_fields = fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/tai-ve/",
+                self.admin_site.admin_view(self.download_view),
+                name="tracking_evidencefile_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("tệp"))
+    def download(self, evidence: EvidenceFile) -> str:
+        return download_link(evidence)
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        evidence = get_object_or_404(
+            EvidenceFile.objects.select_related("report__occurrence__assignment__task"), pk=pk
+        )
+        handle, content_type, filename = open_file(user=request.user, evidence=evidence)
+        return FileResponse(
+            handle, as_attachment=True, filename=filename, content_type=content_type
+        )

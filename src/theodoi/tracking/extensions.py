@@ -1,0 +1,128 @@
+"""Asking to move a due date, and deciding on it.
+
+A body asks for a later due date on one of its open occurrences, with a reason; the office
+that follows the program (the monitor) approves or rejects it. The original due date stays
+on the occurrence: an approved extension applies from its decision (``decided_at``), which
+is how ``theodoi.tracking.status`` reads it, so the status as of a day before the decision
+still judges against the earlier date.
+
+Every action is one transaction and asks the permission policy first; a request the policy
+allows but that cannot be recorded as given raises ``ExtensionError`` with a Vietnamese
+message for the person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from theodoi.programs.models import Occurrence
+
+from .models import Extension
+from .policy import Action, check
+
+__all__ = ["ExtensionError", "decide_extension", "effective_due", "request_extension"]
+
+
+class ExtensionError(ValueError):
+    """An extension that cannot be asked for or decided as given; the message says why."""
+
+
+def effective_due(occurrence: Occurrence, *, at: dt.datetime | None = None) -> dt.date:
+    """The due date in force at ``at`` (now by default): the new date of the latest approved
+    extension decided by then (latest ``decided_at``, then the latest created), else the
+    occurrence's own due date. The same rule as the status function's."""
+    approved = Extension.objects.filter(
+        occurrence=occurrence, status=Extension.Status.APPROVED, decided_at__isnull=False
+    )
+    if at is not None:
+        approved = approved.filter(decided_at__lte=at)
+    latest = approved.order_by("-decided_at", "-pk").first()
+    return latest.new_due if latest is not None else occurrence.due_date
+
+
+def request_extension(
+    *,
+    user,
+    occurrence: Occurrence,
+    new_due: dt.date,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> Extension:
+    """The user's body asks to move ``occurrence``'s due date to ``new_due``.
+
+    ``new_due`` must be after the due date in force; a reason is required; an occurrence has
+    at most one request awaiting a decision at a time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locking the occurrence serialises two requests on it: one pending at a time.
+        occurrence = (
+            Occurrence.objects.select_for_update()
+            .select_related("assignment")
+            .get(pk=occurrence.pk)
+        )
+        check(user, Action.REQUEST_EXTENSION, occurrence)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ExtensionError("Đề nghị gia hạn cần nêu lý do.")
+        if isinstance(new_due, dt.datetime) or not isinstance(new_due, dt.date):
+            raise ExtensionError("Hạn mới đề nghị phải là một ngày.")
+        current = effective_due(occurrence, at=now)
+        if new_due <= current:
+            raise ExtensionError(
+                f"Hạn mới đề nghị ({new_due:%d/%m/%Y}) phải sau hạn hiện hành ({current:%d/%m/%Y})."
+            )
+        if occurrence.extensions.filter(status=Extension.Status.PENDING).exists():
+            raise ExtensionError(
+                "Kỳ thực hiện này đã có một đề nghị gia hạn đang chờ quyết định; "
+                "chờ quyết định đó trước khi đề nghị tiếp."
+            )
+        return Extension.objects.create(
+            occurrence=occurrence,
+            requested_by=user,
+            requested_at=now,
+            reason=reason,
+            new_due=new_due,
+        )
+
+
+def decide_extension(
+    *,
+    user,
+    extension: Extension,
+    approve: bool,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> Extension:
+    """The office approves or rejects a pending request. A rejection says why (``comment``).
+
+    The occurrence's own due date is not changed: the approval applies from ``decided_at``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Extension.objects.select_for_update().get(pk=extension.pk)
+        extension = Extension.objects.select_related("occurrence__assignment").get(pk=locked.pk)
+        check(user, Action.DECIDE_EXTENSION, extension)
+        if extension.status != Extension.Status.PENDING:
+            raise ExtensionError("Đề nghị gia hạn này đã được quyết định.")
+        comment = (comment or "").strip()
+        if not approve and not comment:
+            raise ExtensionError("Không đồng ý gia hạn cần ghi ý kiến để cơ quan biết lý do.")
+        if now < extension.requested_at:
+            raise ExtensionError("Thời điểm quyết định không thể trước thời điểm đề nghị.")
+        if approve:
+            current = effective_due(extension.occurrence, at=now)
+            if extension.new_due <= current:
+                raise ExtensionError(
+                    f"Hạn mới đề nghị ({extension.new_due:%d/%m/%Y}) không còn sau hạn "
+                    f"hiện hành ({current:%d/%m/%Y}); không thể đồng ý."
+                )
+        extension.status = Extension.Status.APPROVED if approve else Extension.Status.REJECTED
+        extension.decided_by = user
+        extension.decided_at = now
+        extension.comment = comment
+        extension.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        return extension
