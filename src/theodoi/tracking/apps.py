@@ -7,3 +7,8 @@ class TrackingConfig(AppConfig):
 
     name = "theodoi.tracking"
     verbose_name = _("Theo dõi thực hiện")
+
+    def ready(self) -> None:
+        from .audit import register_models
+
+        register_models()

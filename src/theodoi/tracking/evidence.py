@@ -15,6 +15,7 @@ import io
 import os
 import zipfile
 
+from auditlog.context import set_actor
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -148,7 +149,7 @@ def attach_file(
 ) -> EvidenceFile:
     """Attach ``upload`` to ``report`` as evidence, for a user who may edit the report."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         report = (
             ProgressReport.objects.select_for_update(of=("self",))
             .select_related("occurrence__assignment__task")

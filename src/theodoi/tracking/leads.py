@@ -7,6 +7,7 @@ owe work on it. One transaction; the permission policy is asked first; Vietnames
 
 from __future__ import annotations
 
+from auditlog.context import set_actor
 from django.db import transaction
 
 from theodoi.orgs.models import Organization
@@ -30,7 +31,7 @@ def designate_lead(*, user, task: Task, organization: Organization) -> Task:
     task as coordinating, so it still owes its reports); ``task.lead`` is set and the flag
     ``needs_lead`` cleared.
     """
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         task = Task.objects.select_for_update().get(pk=task.pk)
         check(user, Action.DESIGNATE_LEAD, task)
         if task.withdrawn_in_id is not None:

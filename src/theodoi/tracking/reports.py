@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from auditlog.context import set_actor
 from django.db import transaction
 from django.utils import timezone
 
@@ -67,7 +68,7 @@ def save_report(
         document_type=document_type, document_number=document_number,
         document_date=document_date, document_signer=document_signer,
     )  # fmt: skip
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         report = (
             ProgressReport.objects.select_for_update()
             .filter(occurrence=occurrence, organization=organization)
@@ -98,7 +99,7 @@ def submit_report(
 ) -> ProgressReport:  # fmt: skip
     """Send the report to the office. With ``sign_off`` the program asks for the head's
     approval first: the report waits for it."""
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         report = _locked(report, expected_version)
         check(user, Action.SUBMIT_REPORT, report)
         if report.state == ReportState.DONE and report.done_on is None:
@@ -111,7 +112,7 @@ def sign_off_report(
     *, user, report: ProgressReport, expected_version: int, now: dt.datetime | None = None
 ) -> ProgressReport:
     """The head of the body approves the report; it goes to the office."""
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         report = _locked(report, expected_version)
         check(user, Action.SIGN_OFF_REPORT, report)
         if report.status != ReportStatus.AWAITING_SIGNOFF:
@@ -125,7 +126,7 @@ def review_report(
     now: dt.datetime | None = None,
 ) -> ProgressReport:  # fmt: skip
     """The office confirms the report, or returns it with a comment for the body to amend."""
-    with transaction.atomic():
+    with transaction.atomic(), set_actor(user):
         report = _locked(report, expected_version)
         check(user, Action.REVIEW_REPORT, report)
         if report.status != ReportStatus.SUBMITTED:
