@@ -297,3 +297,23 @@ def test_an_amendment_takes_the_new_date_and_signer_but_keeps_the_number(example
         [],
     )
     assert program.signer["name"] == "Lê Viết Chữ"
+
+
+def test_another_unnumbered_program_of_the_same_issuer_is_not_taken_for_an_amendment(
+    example, tmp_path
+):
+    path = tmp_path / "chuong-trinh-khac.md"
+    path.write_text(
+        "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA TỈNH ỦY\n\nthực hiện Nghị quyết về chuyển đổi số, nhiệm kỳ 2020 - 2025\n\n"
+        "I. NHIỆM VỤ\n\n- Xây dựng Đề án chuyển đổi số.\n\n+ Cơ quan tham mưu: Văn phòng Tỉnh ủy.\n\n"
+        "+ Thời gian hoàn thành: Năm 2022.\n",
+        encoding="utf-8",
+    )
+    other = import_program(path=path)
+    assert other.version == 1 and other.program.startswith(example.program + "-")
+    assert Program.objects.count() == 2
+    assert (
+        Task.objects.filter(program__number=example.program, withdrawn_in__isnull=True).count()
+        == 106
+    )
+    assert import_program(path=path).unchanged

@@ -184,9 +184,19 @@ def _number_for(draft: ProgramDraft, number: str | None) -> tuple[str, bool]:
 def _derived_number(draft: ProgramDraft) -> tuple[str, bool]:
     """A stable number for a document that carries none: issuer, kind and date (or term).
 
-    "CTr-TINHUY-2020-2025" for the example: the same document always gets the same number,
-    so importing it again finds the program.
+    "CTHD-TINHUY-2020-2025" for the example: the same document always gets the same number,
+    so importing it again finds the program. Another unnumbered program of the same issuer
+    and term, with a different title, must not pass for an amendment of the first: it gets
+    its title's fingerprint added.
     """
+    base = _base_number(draft)
+    taken = Program.objects.filter(number=base).first()
+    if taken is None or fuzz.token_sort_ratio(fold(taken.title), fold(draft.title)) >= 90:
+        return base, True
+    return f"{base}-{hashlib.sha256(fold(draft.title).encode()).hexdigest()[:6]}", True
+
+
+def _base_number(draft: ProgramDraft) -> str:
     issuer = re.sub(r"[^A-Z0-9]+", "", fold(draft.issuer or "KHONGRO").upper()) or "KHONGRO"
     kind = "".join(word[:1] for word in fold(draft.kind or "van ban").split()).upper()
     if draft.date:
@@ -195,7 +205,7 @@ def _derived_number(draft: ProgramDraft) -> tuple[str, bool]:
         when = f"{draft.term[0]}-{draft.term[1]}"
     else:
         when = hashlib.sha256(fold(draft.title).encode()).hexdigest()[:8]
-    return f"{kind}-{issuer}-{when}", True
+    return f"{kind}-{issuer}-{when}"
 
 
 def _summary_of(program: Program, version: ProgramVersion, *, unchanged: bool) -> ImportSummary:
