@@ -212,3 +212,119 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Notification(models.Model):
+    """One thing a person should hear about, in the app and in that day's digest email: a due
+    date coming, a deadline today, overdue work, or (for the monitor) what was reported.
+
+    Unique per recipient, kind, day and subject (``key``: the occurrence or the digest
+    subject), so however often and from however many machines ``theodoi remind`` runs, a
+    reminder is stored, and mailed, once."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Sắp đến hạn")
+        DUE_TODAY = "due_today", _("Đến hạn hôm nay")
+        OVERDUE = "overdue", _("Quá hạn")
+        MONITOR_DAILY = "monitor_daily", _("Tổng hợp hằng ngày")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("người nhận"),
+    )
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    day = models.DateField(_("ngày"))
+    key = models.CharField(_("đối tượng"), max_length=60)
+    occurrence = models.ForeignKey(
+        Occurrence,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("kỳ thực hiện"),
+    )
+    due = models.DateField(_("hạn"), null=True, blank=True)
+    text = models.TextField(_("nội dung"))
+    link = models.CharField(_("liên kết"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    read_at = models.DateTimeField(_("đã xem lúc"), null=True, blank=True)
+    digest = models.ForeignKey(
+        "Digest",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("thư tổng hợp"),
+    )
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-day", "kind", "due", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "day", "key"], name="one_notification_per_subject"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "digest"], name="notification_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day:%d/%m/%Y}: {self.text[:60]}"
+
+
+class Digest(models.Model):
+    """The one email a person gets on a day, listing all of that day's notifications. Unique
+    per person and day; ``claimed_until`` lets one of several concurrent runs send it, and a
+    failed send stays unsent (``sent_at`` empty, the error kept) to be retried by the next."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="digests",
+        verbose_name=_("người nhận"),
+    )
+    day = models.DateField(_("ngày"))
+    address = models.CharField(_("địa chỉ thư"), max_length=254)
+    subject = models.CharField(_("tiêu đề"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    last_error = models.TextField(_("lỗi lần gửi cuối"), blank=True)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thư tổng hợp")
+        verbose_name_plural = _("thư tổng hợp")
+        ordering = ["-day", "recipient"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day:%d/%m/%Y}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address. Only a hash of the secret is stored: the address is
+    shown once when made, and rotating it makes the old address stop working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("người dùng"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+
+    class Meta:
+        verbose_name = _("lịch iCal")
+        verbose_name_plural = _("lịch iCal")
+
+    def __str__(self) -> str:
+        return str(self.user)
