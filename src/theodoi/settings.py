@@ -6,6 +6,20 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _integers(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers from the environment, or a clear error."""
+    raw = os.environ.get(name, default)
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 0:
+        raise ImproperlyConfigured(f"{name} must be whole numbers separated by commas, not {raw!r}")
+    return values
+
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
@@ -19,6 +33,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [
     h for h in os.environ.get("THEODOI_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
+# The address people reach theodoi at, for links made outside a request (calendar feeds).
+THEODOI_SITE_URL = os.environ.get("THEODOI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,3 +97,25 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Email: SMTP when THEODOI_EMAIL_HOST is set; otherwise mails are written as files to
+# THEODOI_DATA_DIR/outbox, so nothing is lost on a machine without a mail server.
+EMAIL_HOST = os.environ.get("THEODOI_EMAIL_HOST", "")
+EMAIL_PORT = _integers("THEODOI_EMAIL_PORT", "25")[0]
+EMAIL_HOST_USER = os.environ.get("THEODOI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("THEODOI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("THEODOI_EMAIL_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("THEODOI_EMAIL_SSL", "") == "1"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("THEODOI_EMAIL_FROM", "theodoi <theodoi@localhost>")
+EMAIL_BACKEND = os.environ.get(
+    "THEODOI_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+
+# Reminders: days before a due date to remind, and the weekday (0 = Monday) for overdue work.
+THEODOI_REMIND_DAYS = _integers("THEODOI_REMIND_DAYS", "7,3,1")
+THEODOI_OVERDUE_WEEKDAY = _integers("THEODOI_OVERDUE_WEEKDAY", "0")[0] % 7

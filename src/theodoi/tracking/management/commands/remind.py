@@ -1,0 +1,53 @@
+"""`theodoi remind [--today YYYY-MM-DD]`: tell people what comes due, what is due today and
+what is overdue; one digest email per person per day. For cron: safe to run every few
+minutes and from two machines at once (see ``theodoi.tracking.reminders``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from theodoi.tracking.reminders import run_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhắc việc: báo cho cán bộ các cơ quan việc sắp đến hạn, đến hạn hôm nay, quá hạn "
+        "(mỗi người một thư tổng hợp mỗi ngày); gửi Văn phòng tổng hợp hằng ngày."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--today",
+            metavar="YYYY-MM-DD",
+            help="chạy như vào ngày này (mặc định: hôm nay theo giờ của hệ thống)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        today = timezone.localdate()
+        if options["today"]:
+            try:
+                today = dt.date.fromisoformat(options["today"])
+            except ValueError:
+                sys.stderr.write(
+                    f"theodoi remind: ngày không hợp lệ {options['today']!r} (dạng YYYY-MM-DD, "
+                    "ví dụ 2021-03-24)\n"
+                )
+                raise SystemExit(2) from None
+        summary = run_reminders(today=today)
+        self.stdout.write(
+            f"Ngày {today:%d/%m/%Y}: {summary.created} thông báo mới; "
+            f"{len(summary.sent)} thư đã gửi; {len(summary.failed)} thư chưa gửi được."
+        )
+        for address, error in summary.failed:
+            sys.stderr.write(
+                f"theodoi remind: chưa gửi được đến {address}: {error} "
+                "(sẽ gửi lại ở lần chạy sau)\n"
+            )
+        if summary.busy:
+            self.stdout.write(f"{summary.busy} thư đang được một lần chạy khác gửi.")
+        if summary.failed:
+            raise SystemExit(1)

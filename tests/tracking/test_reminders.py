@@ -1,0 +1,239 @@
+"""`theodoi remind` on the example program, with a fixed clock and a real SMTP server on
+127.0.0.1: exactly the expected digests, never twice, one refused address blocking nobody and
+retried on the next run; the monitor's daily digest; extensions and weekly overdue reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests import smtp
+from theodoi.orgs.models import Organization
+from theodoi.orgs.registry import load_registry_file
+from theodoi.parsing import example_path
+from theodoi.programs.importer import import_program
+from theodoi.programs.models import Occurrence
+from theodoi.tracking.extensions import decide_extension, request_extension
+from theodoi.tracking.models import Digest, Membership, Notification, Role
+from theodoi.tracking.reminders import mark_read, run_reminders, unread
+from theodoi.tracking.reports import save_report, submit_report
+
+pytestmark = pytest.mark.django_db
+HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+D = dt.date
+DUE = D(2021, 3, 31)  # Ban Tổ chức owes five pieces of work by 31/03/2021 (quý I/2021)
+
+
+def at(day: dt.date, hour: int = 9) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=HCM)
+
+
+def member(username: str, org_code: str, role: str, email: str = ""):
+    user = get_user_model().objects.create_user(username, email=email, password="x")
+    Membership.objects.create(
+        user=user, organization=Organization.objects.get(code=org_code), role=role
+    )
+    return user
+
+
+@pytest.fixture
+def mailbox(settings):
+    box = smtp.Mailbox()
+    controller = smtp.start(box)
+    box.port = controller.port
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.THEODOI_SITE_URL = "https://theodoi.example.vn"
+    settings.THEODOI_REMIND_DAYS = (7, 3, 1)
+    settings.THEODOI_OVERDUE_WEEKDAY = 0
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def world():
+    load_registry_file(None)
+    import_program(path=example_path())
+    return {
+        "staff": member("to-chuc", "qn.btctu", Role.STAFF, "tochuc@example.vn"),
+        "head": member("truong-ban", "qn.btctu", Role.HEAD, "truongban@example.vn"),
+        "silent": member("khong-thu", "qn.btctu", Role.STAFF),  # no address: in the app only
+        "monitor": member("van-phong", "qn.vptu", Role.MONITOR, "vanphong@example.vn"),
+    }
+
+
+def btctu_due(day: dt.date):
+    return Occurrence.objects.filter(
+        assignment__organization__code="qn.btctu", due_date=day
+    ).select_related("assignment__task")
+
+
+def keys_in(message) -> set[str]:
+    """The task keys a digest lists (each item starts "- KEY. ")."""
+    return set(re.findall(r"^- (B\.[\w./]+)\. ", message.get_content(), re.M))
+
+
+def remind(day: dt.date) -> int:
+    """Run the command as cron would; its exit status."""
+    try:
+        call_command("remind", "--today", day.isoformat())
+    except SystemExit as exit:
+        return exit.code
+    return 0
+
+
+def test_three_runs_send_each_digest_once_and_a_refused_address_blocks_nobody(
+    world, mailbox, capsys
+):
+    # Nothing else of Ban Tổ chức falls due on the reminder days around 31/03/2021.
+    for day in (D(2021, 3, 24), D(2021, 3, 27), D(2021, 3, 28), D(2021, 3, 30)):
+        assert not btctu_due(day).exists()
+    due = list(btctu_due(DUE))
+    assert len(due) == 5
+    reported = next(o for o in due if o.assignment.task.key == "B.III.1.3/2")
+    report = save_report(
+        user=world["staff"], occurrence=reported, expected_version=None, state="done",
+        done_on=D(2021, 3, 22), narrative="Đã ban hành kế hoạch", now=at(D(2021, 3, 23)),
+    )  # fmt: skip
+    submit_report(user=world["staff"], report=report, expected_version=report.version,
+                  now=at(D(2021, 3, 23), 10))  # fmt: skip
+    still_owed = {o.assignment.task.key for o in due} - {"B.III.1.3/2"}
+    assert len(still_owed) == 4
+    mailbox.refused.add("truongban@example.vn")
+
+    # Run 1, seven days before: staff and the monitor get one digest each; the head's address
+    # is refused, which stops nobody else and makes the run say so.
+    assert remind(D(2021, 3, 24)) == 1
+    assert "truongban@example.vn" in capsys.readouterr().err
+    staff_mail = mailbox.to("tochuc@example.vn")
+    assert len(staff_mail) == 1
+    assert smtp.subject(staff_mail[0]) == "[theodoi] Nhắc việc ngày 24/03/2021: 4 sắp đến hạn"
+    assert keys_in(staff_mail[0]) == still_owed  # reported work is not chased
+    body = staff_mail[0].get_content()
+    assert body.count("hạn 31/03/2021, còn 7 ngày") == 4
+    assert "https://theodoi.example.vn/tasks/" in body
+    monitor_mail = mailbox.to("vanphong@example.vn")
+    assert len(monitor_mail) == 1
+    daily = monitor_mail[0].get_content()
+    assert "Ngày 23/03/2021: 1 báo cáo gửi đến Văn phòng; 1 báo cáo chờ xác nhận" in daily
+    assert "Ban Tổ chức Tỉnh ủy" in daily and "báo cáo đã hoàn thành" in daily
+    assert len(mailbox.messages) == 2
+    failed = Digest.objects.get(recipient=world["head"])
+    assert failed.sent_at is None and "550" in failed.last_error and failed.attempts == 1
+
+    # Run 2, the same day, the head's mailbox working again: only the retry goes out.
+    mailbox.refused.clear()
+    mailbox.clear()
+    assert remind(D(2021, 3, 24)) == 0
+    assert [m["To"] for m in mailbox.messages] == ["truongban@example.vn"]
+    assert keys_in(mailbox.messages[0]) == still_owed
+    failed.refresh_from_db()
+    assert failed.sent_at is not None and failed.attempts == 2 and failed.last_error == ""
+
+    # Run 3, three days before: a new digest for each body member; the monitor hears that
+    # the report still awaits confirmation though nothing came in the day before.
+    mailbox.clear()
+    assert remind(D(2021, 3, 28)) == 0
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        "tochuc@example.vn", "truongban@example.vn", "vanphong@example.vn",
+    ]  # fmt: skip
+    for address in ("tochuc@example.vn", "truongban@example.vn"):
+        (message,) = mailbox.to(address)
+        assert keys_in(message) == still_owed
+        assert message.get_content().count("còn 3 ngày") == 4
+    assert "0 báo cáo gửi đến Văn phòng; 1 báo cáo chờ xác nhận" in (
+        mailbox.to("vanphong@example.vn")[0].get_content()
+    )
+
+    # Runs again on both days send nothing more; each reminder is stored once per person.
+    mailbox.clear()
+    assert remind(D(2021, 3, 24)) == 0
+    assert remind(D(2021, 3, 28)) == 0
+    assert mailbox.messages == []
+    assert Digest.objects.filter(sent_at__isnull=False).count() == 6  # 3 people × 2 days
+    for user in (world["staff"], world["head"], world["silent"]):
+        assert Notification.objects.filter(recipient=user).count() == 8  # 4 × 2 days
+    # The person without an address has them in the app only.
+    assert not Digest.objects.filter(recipient=world["silent"]).exists()
+    assert unread(world["silent"]).count() == 8
+    assert mark_read(world["silent"]) == 8
+    assert unread(world["silent"]).count() == 0
+    assert mark_read(world["staff"], [unread(world["silent"]).first() or 0]) == 0
+
+
+def test_an_extension_moves_the_reminders_and_overdue_work_is_told_weekly(world, mailbox):
+    occurrence = btctu_due(DUE).get(assignment__task__key="B.III.1.2/2")
+    ask = request_extension(
+        user=world["staff"], occurrence=occurrence, new_due=D(2021, 4, 30),
+        reason="Chờ hướng dẫn của Trung ương", now=at(D(2021, 3, 10)),
+    )  # fmt: skip
+    decide_extension(user=world["monitor"], extension=ask, approve=True, now=at(D(2021, 3, 12)))
+
+    run_reminders(today=D(2021, 3, 24))
+    (message,) = mailbox.to("tochuc@example.vn")
+    assert "B.III.1.2/2" not in keys_in(message)
+    assert len(keys_in(message)) == 4
+
+    mailbox.clear()
+    run_reminders(today=D(2021, 4, 23))  # seven days before the new date
+    (message,) = mailbox.to("tochuc@example.vn")
+    assert "B.III.1.2/2" in keys_in(message)
+    assert "hạn 30/04/2021 (đã gia hạn từ 31/03/2021), còn 7 ngày" in message.get_content()
+
+    # Monday 05/04/2021: everything still owed is overdue (four from 31/03, the extended one
+    # not; four from 2020, never reported); Tuesday says nothing.
+    mailbox.clear()
+    assert D(2021, 4, 5).weekday() == 0
+    run_reminders(today=D(2021, 4, 5))
+    (message,) = mailbox.to("tochuc@example.vn")
+    assert smtp.subject(message) == "[theodoi] Nhắc việc ngày 05/04/2021: 8 quá hạn"
+    assert message.get_content().count("hạn 31/03/2021, quá hạn 5 ngày") == 4
+    assert message.get_content().count("hạn 31/12/2020, quá hạn 95 ngày") == 4
+    assert "B.III.1.2/2" not in keys_in(message)
+    mailbox.clear()
+    run_reminders(today=D(2021, 4, 6))
+    assert mailbox.to("tochuc@example.vn") == []
+
+
+def test_a_digest_another_run_is_sending_is_left_to_it(world, mailbox):
+    """Two machines at once: the run that claimed a digest sends it; the other does not."""
+    summary = run_reminders(today=D(2021, 3, 24), now=at(D(2021, 3, 24)))
+    assert summary.created > 0 and len(summary.sent) == 2  # nothing for the monitor yet
+    Notification.objects.filter(recipient=world["staff"]).update(digest=None)
+    Digest.objects.filter(recipient=world["staff"]).update(
+        sent_at=None, claimed_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    mailbox.clear()
+    summary = run_reminders(today=D(2021, 3, 24))
+    assert summary.busy == 1 and summary.created == 0
+    assert mailbox.messages == []
+
+
+def test_a_mail_server_that_is_down_loses_nothing(world, mailbox, settings):
+    settings.EMAIL_PORT = smtp.free_port()  # nobody listens there
+    summary = run_reminders(today=D(2021, 3, 24))
+    assert summary.sent == [] and len(summary.failed) == 2
+    assert Digest.objects.filter(sent_at__isnull=True).count() == 2
+    # The next day's run, the server back, folds the unsent reminders into that day's digest.
+    settings.EMAIL_PORT = mailbox.port
+    summary = run_reminders(today=D(2021, 3, 25))
+    assert len(summary.sent) == 2 and summary.failed == []
+    (message,) = mailbox.to("tochuc@example.vn")
+    assert smtp.subject(message).startswith("[theodoi] Nhắc việc ngày 25/03/2021")
+    assert message.get_content().count("hạn 31/03/2021, còn 7 ngày") == 5  # told on 24/03
+
+
+def test_bad_dates_are_refused_with_a_clear_message(capsys):
+    with pytest.raises(SystemExit) as exit:
+        call_command("remind", "--today", "24/03/2021")
+    assert exit.value.code == 2
+    assert "ngày không hợp lệ '24/03/2021'" in capsys.readouterr().err
+    assert not Notification.objects.exists()
