@@ -14,3 +14,9 @@ else:
 os.environ.setdefault("THEODOI_DATA_DIR", tempfile.mkdtemp(prefix="theodoi-test-"))
 
 from theodoi.settings import *  # noqa: F403
+
+# Static files straight from the apps: the tests do not run collectstatic first.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

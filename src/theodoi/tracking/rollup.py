@@ -1,0 +1,173 @@
+"""Where a program stands as of a date, rolled up from its occurrences: overall, by area, by
+body, what is overdue and what comes due next. The dashboard, the organisation pages and the
+periodic reports all read it, so they agree.
+
+Counts roll up, rates follow from the counts (never an average of averages): a section's
+rate is done ÷ due over every occurrence below it. Every body's share of the work counts
+(a lead's and a coordinating body's occurrences alike), as offices count assignments.
+
+The areas are the program's parts as a reader sees them: starting from the top-level
+sections, a section that holds more than half of all tasks is replaced by its children (the
+example's "B. Nội dung", then "III. Giải pháp chủ yếu ..."), so the areas of the example are
+I, II and the six parts of III. Tasks outside every area (none in the example) fall in an
+"other" row so the rows always add up to the whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from theodoi.orgs.models import Organization
+from theodoi.programs.models import Occurrence, Program, Section
+
+from .status import OPEN_OVERDUE, OccurrenceStatus, Tally, statuses
+
+__all__ = ["Overview", "Row", "areas", "overview", "program_occurrences"]
+
+UPCOMING_DAYS = 30
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: what it is, and its tally."""
+
+    key: str  # section number or organisation code ("" for the "other" row)
+    label: str
+    tally: Tally
+    pk: int | None = None
+
+
+@dataclass
+class Overview:
+    program: Program
+    as_of: dt.date
+    total: Tally
+    by_area: list[Row]
+    by_body: list[Row]
+    overdue: list[tuple[Occurrence, OccurrenceStatus]]
+    upcoming: list[tuple[Occurrence, OccurrenceStatus]]
+    by_quarter: list[tuple[str, int]] = field(default_factory=list)  # due dates per quarter
+
+
+def program_occurrences(program: Program) -> QuerySet[Occurrence]:
+    """Every occurrence of a program's tasks owed by a body."""
+    return Occurrence.objects.filter(
+        assignment__task__program=program, assignment__organization__isnull=False
+    ).select_related("assignment__task", "assignment__organization")
+
+
+def areas(program: Program) -> list[Section]:
+    """The program's areas (see the module's docstring), in document order."""
+    sections = list(Section.objects.filter(program=program).order_by("position"))
+    children: dict[int | None, list[Section]] = defaultdict(list)
+    for section in sections:
+        children[section.parent_id].append(section)
+    counts = _task_counts(program, sections, children)
+    total = sum(counts[s.pk] for s in children[None])
+    level = list(children[None])
+    while True:
+        big = next((s for s in level if children[s.pk] and counts[s.pk] * 2 > total), None)
+        if big is None:
+            break
+        at = level.index(big)
+        level[at : at + 1] = children[big.pk]
+    return [s for s in level if counts[s.pk]]
+
+
+def _task_counts(
+    program: Program, sections: list[Section], children: dict[int | None, list[Section]]
+) -> dict[int, int]:
+    own: dict[int, int] = defaultdict(int)
+    for section_id in program.tasks.filter(withdrawn_in__isnull=True).values_list(
+        "section_id", flat=True
+    ):
+        if section_id is not None:
+            own[section_id] += 1
+    counts: dict[int, int] = {}
+
+    def count(section: Section) -> int:
+        if section.pk not in counts:
+            counts[section.pk] = own[section.pk] + sum(count(c) for c in children[section.pk])
+        return counts[section.pk]
+
+    for section in sections:
+        count(section)
+    return counts
+
+
+def area_of_sections(program: Program) -> tuple[list[Section], dict[int, int]]:
+    """The areas, and for every section id the id of the area it lies in (if any)."""
+    found = areas(program)
+    parent = dict(Section.objects.filter(program=program).values_list("pk", "parent_id"))
+    area_ids = {s.pk for s in found}
+    mapping: dict[int, int] = {}
+    for section_id in parent:
+        at: int | None = section_id
+        while at is not None and at not in area_ids:
+            at = parent.get(at)
+        if at is not None:
+            mapping[section_id] = at
+    return found, mapping
+
+
+def overview(
+    program: Program,
+    *,
+    as_of: dt.date,
+    occurrences: QuerySet[Occurrence] | None = None,
+    upcoming_days: int = UPCOMING_DAYS,
+) -> Overview:
+    """The program as of the end of ``as_of`` (see ``theodoi.tracking.status``)."""
+    rows = list(occurrences if occurrences is not None else program_occurrences(program))
+    found = statuses(rows, as_of=as_of)
+    area_list, area_of = area_of_sections(program)
+    total = Tally()
+    by_area: dict[int | None, Tally] = defaultdict(Tally)
+    by_body: dict[int, Tally] = defaultdict(Tally)
+    bodies: dict[int, Organization] = {}
+    overdue, upcoming = [], []
+    quarters: dict[str, int] = defaultdict(int)
+    horizon = as_of + dt.timedelta(days=upcoming_days)
+    for occurrence in rows:
+        state = found[occurrence.pk]
+        total.add(state)
+        by_area[area_of.get(occurrence.assignment.task.section_id)].add(state)
+        body = occurrence.assignment.organization
+        bodies[body.pk] = body
+        by_body[body.pk].add(state)
+        if state.bucket == OPEN_OVERDUE:
+            overdue.append((occurrence, state))
+        elif not state.done and state.bucket != "withdrawn" and as_of <= state.due <= horizon:
+            upcoming.append((occurrence, state))
+        if state.bucket != "withdrawn":
+            quarters[f"{state.due.year}-Q{(state.due.month - 1) // 3 + 1}"] += 1
+    area_rows = [
+        Row(key=s.number, label=s.title, tally=by_area[s.pk], pk=s.pk)
+        for s in area_list
+        if by_area[s.pk].total
+    ]
+    if by_area.get(None) and by_area[None].total:
+        area_rows.append(Row(key="", label="Khác", tally=by_area[None]))
+    body_rows = sorted(
+        (
+            Row(key=bodies[pk].code, label=bodies[pk].name, tally=t, pk=pk)
+            for pk, t in by_body.items()
+        ),
+        key=lambda r: (-r.tally.open_overdue, r.label),
+    )
+    overdue.sort(key=lambda pair: (pair[1].due, pair[0].assignment.task.position))
+    upcoming.sort(key=lambda pair: (pair[1].due, pair[0].assignment.task.position))
+    return Overview(
+        program=program,
+        as_of=as_of,
+        total=total,
+        by_area=area_rows,
+        by_body=body_rows,
+        overdue=overdue,
+        upcoming=upcoming,
+        by_quarter=sorted(quarters.items()),
+    )

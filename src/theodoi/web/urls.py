@@ -1,0 +1,41 @@
+"""The web application's addresses. Pages are server-rendered; htmx swaps parts of them."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import (
+    dashboard,
+    importing,
+    notifications,
+    organizations,
+    program,
+    review,
+    search,
+    task,
+    work,
+)
+
+app_name = "web"
+
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("programs/", program.programs, name="programs"),
+    path("programs/<int:pk>/", program.tree, name="program"),
+    path("tasks/<int:pk>/", task.task, name="task"),
+    path("work/", work.my_work, name="my_work"),
+    path("review/", review.queue, name="review"),
+    path("organizations/", organizations.organizations, name="organizations"),
+    path("organizations/<str:code>/", organizations.organization, name="organization"),
+    path("search/", search.search, name="search"),
+    path("import/", importing.upload, name="import"),
+    path("notifications/", notifications.notifications, name="notifications"),
+]

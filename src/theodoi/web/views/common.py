@@ -1,0 +1,77 @@
+"""What the pages share: who may open them, the "as of" date, the program being looked at."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from theodoi.programs.models import Program
+from theodoi.tracking.policy import Actor, actor_of
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and with a body and role: the policy answers nothing for anyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if actor_of(request.user) is None:
+            raise PermissionDenied(
+                _("Tài khoản chưa được gán cơ quan và vai trò; đề nghị quản trị viên gán.")
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def actor(request: HttpRequest) -> Actor:
+    found = actor_of(request.user)
+    if found is None:  # member_required runs first
+        raise PermissionDenied
+    return found
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A date typed as dd/mm/yyyy or sent by a date field as yyyy-mm-dd; None if neither."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def as_of(request: HttpRequest) -> tuple[dt.date, str | None]:
+    """The "as of" date asked for (``?as_of=``), today by default; with an error message
+    when what was typed is not a date."""
+    raw = request.GET.get("as_of")
+    day = parse_day(raw)
+    if raw and day is None:
+        return timezone.localdate(), _("“%(value)s” không phải là ngày (dd/mm/yyyy).") % {
+            "value": raw
+        }
+    return day or timezone.localdate(), None
+
+
+def current_program(request: HttpRequest) -> Program | None:
+    """The program asked for (``?program=<id>``), else the latest one imported."""
+    raw = request.GET.get("program")
+    programs = Program.objects.order_by("-pk")
+    if raw:
+        if not raw.isdigit():
+            raise Http404(_("Không có chương trình này."))
+        found = programs.filter(pk=int(raw)).first()
+        if found is None:
+            raise Http404(_("Không có chương trình này."))
+        return found
+    return programs.first()

@@ -1,0 +1,54 @@
+"""The dashboard: where a program stands as of a date, for the office and the leaders."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from theodoi.programs.models import Program
+from theodoi.tracking.rollup import overview
+
+from .common import actor, as_of, current_program, member_required
+
+
+@member_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The office and leaders start on the dashboard; a body's people on their work list."""
+    if actor(request).sees_everything:
+        return redirect("web:dashboard")
+    return redirect("web:my_work")
+
+
+@member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not actor(request).sees_everything:
+        raise PermissionDenied(_("Trang tổng quan dành cho Văn phòng và lãnh đạo."))
+    day, error = as_of(request)
+    program = current_program(request)
+    context = {
+        "as_of": day,
+        "as_of_error": error,
+        "program": program,
+        "programs": Program.objects.order_by("-pk"),
+    }
+    if program is not None:
+        view = overview(program, as_of=day)
+        context.update(
+            view=view,
+            overdue=view.overdue[:50],
+            upcoming=view.upcoming[:50],
+            quarter_chart=quarter_chart(view.by_quarter),
+        )
+    return render(request, "web/dashboard.html", context)
+
+
+def quarter_chart(counts: list[tuple[str, int]], height: int = 120) -> dict:
+    """Bars for due dates per quarter ("2021-Q2"), in SVG units, tallest = ``height``."""
+    most = max((n for _key, n in counts), default=0)
+    bars = []
+    for i, (key, n) in enumerate(counts):
+        h = round(n * height / most) if most else 0
+        bars.append((key, n, 4 + i * 24, 20 + height - h, h))
+    return {"width": max(4 + len(counts) * 24, 100), "bars": bars}
