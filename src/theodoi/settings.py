@@ -89,6 +89,14 @@ _database_url = os.environ.get("DATABASE_URL", "").strip()
 if not _database_url:
     _database_url = f"sqlite:///{DATA_DIR / 'theodoi.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several server threads write to one file: take the write lock at the start of a
+    # transaction and wait for it, rather than fail with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Vietnamese first; English through Django's i18n.

@@ -88,6 +88,11 @@ class ProgressReport(models.Model):
     )
     review_comment = models.TextField(_("ý kiến của Văn phòng"), blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    demo = models.BooleanField(
+        _("dữ liệu minh họa"),
+        default=False,
+        help_text=_("Do theodoi demo --with-history tạo ra, không phải báo cáo thật."),
+    )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 

@@ -40,6 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             overdue=view.overdue[:50],
             upcoming=view.upcoming[:50],
             quarter_chart=quarter_chart(view.by_quarter),
+            area_chart=area_chart(view.by_area),
         )
     return render(request, "web/dashboard.html", context)
 
@@ -52,3 +53,12 @@ def quarter_chart(counts: list[tuple[str, int]], height: int = 120) -> dict:
         h = round(n * height / most) if most else 0
         bars.append((key, n, 4 + i * 24, 20 + height - h, h))
     return {"width": max(4 + len(counts) * 24, 100), "bars": bars}
+
+
+def area_chart(rows: list, width: int = 400) -> dict:
+    """Bars for the completion rate of each area, in SVG units (a rate of 100% = ``width``)."""
+    bars = [
+        (row, 4 + i * 20, round(row.tally.rate * width) if row.tally.rate is not None else 0)
+        for i, row in enumerate(rows)
+    ]
+    return {"height": 8 + len(rows) * 20, "bars": bars}

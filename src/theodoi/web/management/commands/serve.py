@@ -1,0 +1,47 @@
+"""`theodoi serve`: the production server (gunicorn), configured by environment variables."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from theodoi.web.server import serve
+
+
+class Command(BaseCommand):
+    help = "Chạy máy chủ web (gunicorn) cho môi trường thật."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--data-dir", help="thư mục dữ liệu; đọc trước khi khởi động")
+        parser.add_argument(
+            "--bind",
+            default=os.environ.get("THEODOI_BIND", "127.0.0.1:8000"),
+            help="địa chỉ:cổng (mặc định THEODOI_BIND hoặc 127.0.0.1:8000)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("THEODOI_WORKERS", "0") or 0) or (os.cpu_count() or 1) + 1,
+            help="số tiến trình (mặc định THEODOI_WORKERS hoặc số CPU + 1)",
+        )
+        parser.add_argument("--migrate", action="store_true", help="cập nhật cơ sở dữ liệu trước")
+
+    def handle(self, *args, **options) -> None:
+        if options["workers"] < 1:
+            sys.stderr.write("theodoi serve: --workers phải từ 1 trở lên\n")
+            raise SystemExit(2)
+        if not settings.DEBUG and settings.SECRET_KEY.startswith("theodoi-development-only"):
+            sys.stderr.write(
+                "theodoi serve: chưa đặt THEODOI_SECRET_KEY; đang dùng khóa phát triển, "
+                "không dùng được cho môi trường thật.\n"
+            )
+        if options["migrate"]:
+            call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        self.stdout.write(f"theodoi: http://{options['bind']}/")
+        sys.stdout.flush()
+        serve(bind=options["bind"], workers=options["workers"])
