@@ -15,6 +15,7 @@ from theodoi.orgs.models import Alias, Organization, OrgGroup
 from theodoi.orgs.registry import load_registry_file, registry_from_database
 from theodoi.orgs.resolve import MappingError, map_unresolved, resolve_name, unresolved_code
 from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
+from theodoi.tracking.models import Membership, Role
 
 D = dt.date
 UNKNOWN = "Trung tâm Xúc tiến Đầu tư tỉnh"
@@ -195,7 +196,9 @@ def test_orgs_map_command(program):
 
 @pytest.fixture
 def admin_client(client):
+    # The admin asks the permission policy: an administrator's role, not Django's superuser.
     user = User.objects.create_superuser("admin", "admin@example.org", "x")
+    Membership.objects.create(user=user, organization=org("qn.vptu"), role=Role.ADMIN)
     client.force_login(user)
     return client
 

@@ -5,30 +5,20 @@ from __future__ import annotations
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
 from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import load_registry_file
-from theodoi.parsing import example_path
-from theodoi.programs.importer import import_program
 from theodoi.programs.models import Occurrence
 from theodoi.tracking.audit import history
-from theodoi.tracking.models import Membership, Role
+from theodoi.tracking.models import Role
 from theodoi.tracking.reports import save_report
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff():
-    load_registry_file(None)
-    import_program(path=example_path())
-    user = get_user_model().objects.create_user("to-chuc")
-    Membership.objects.create(
-        user=user, organization=Organization.objects.get(code="qn.btctu"), role=Role.STAFF
-    )
-    return user
+def staff(example, member):
+    return member("to-chuc", "qn.btctu", Role.STAFF)
 
 
 def test_a_report_change_records_who_and_the_values_before_and_after(staff):

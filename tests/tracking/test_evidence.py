@@ -8,16 +8,12 @@ import io
 import struct
 import zipfile
 import zlib
-from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from theodoi.orgs.models import Organization
-from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
 from theodoi.tracking.evidence import (
     DOCX,
     JPEG,
@@ -28,7 +24,7 @@ from theodoi.tracking.evidence import (
     attach_file,
     open_file,
 )
-from theodoi.tracking.models import EvidenceFile, Membership, ProgressReport, ReportStatus, Role
+from theodoi.tracking.models import EvidenceFile, ProgressReport, ReportStatus, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +76,6 @@ def xlsx_bytes() -> bytes:
     return out.getvalue()
 
 
-def member(name: str, org: Organization, role: Role):
-    user = get_user_model().objects.create_user(name)
-    Membership.objects.create(user=user, organization=org, role=role)
-    return user
-
-
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -93,22 +83,10 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def w() -> SimpleNamespace:
-    a = Organization.objects.create(code="a", name="Ban Tổ chức Tỉnh ủy")
-    b = Organization.objects.create(code="b", name="Ban Tuyên giáo Tỉnh ủy")
-    office = Organization.objects.create(code="office", name="Văn phòng Tỉnh ủy")
-    program = Program.objects.create(number="01-CTr/TU", title="Chương trình hành động")
-    v1 = ProgramVersion.objects.create(
-        program=program, number=1, source_name="ctr.docx", source_sha256="0" * 64
-    )
-    task = Task.objects.create(program=program, key="1", text="Kế hoạch", time_kind="deadline",
-                               lead=a, added_in=v1)  # fmt: skip
-    assignment = Assignment.objects.create(task=task, organization=a, leads=True)
-    occurrence = Occurrence.objects.create(
-        assignment=assignment, due_date=date(2021, 6, 30), label="Quý II/2021", source="deadline"
-    )
+def w(one_task, member) -> SimpleNamespace:
+    a, b, office = one_task.a, one_task.b, one_task.office
     return SimpleNamespace(
-        report=ProgressReport.objects.create(occurrence=occurrence, organization=a),
+        report=ProgressReport.objects.create(occurrence=one_task.occurrence, organization=a),
         staff=member("staff", a, Role.STAFF),
         b_staff=member("b_staff", b, Role.STAFF),
         monitor=member("monitor", office, Role.MONITOR),

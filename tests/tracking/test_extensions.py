@@ -8,18 +8,16 @@ import zoneinfo
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from theodoi.orgs.models import Organization
-from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
+from theodoi.programs.models import Occurrence
 from theodoi.tracking.extensions import (
     ExtensionError,
     decide_extension,
     effective_due,
     request_extension,
 )
-from theodoi.tracking.models import Extension, Membership, Role
+from theodoi.tracking.models import Extension, Role
 from theodoi.tracking.reports import review_report, save_report, submit_report
 from theodoi.tracking.status import occurrence_status
 
@@ -32,32 +30,11 @@ def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=HCM)
 
 
-def member(name: str, org: Organization, role: Role):
-    user = get_user_model().objects.create_user(name)
-    Membership.objects.create(user=user, organization=org, role=role)
-    return user
-
-
 @pytest.fixture
-def w() -> SimpleNamespace:
-    a = Organization.objects.create(code="a", name="Ban Tổ chức Tỉnh ủy")
-    b = Organization.objects.create(code="b", name="Ban Tuyên giáo Tỉnh ủy")
-    office = Organization.objects.create(code="office", name="Văn phòng Tỉnh ủy")
-    program = Program.objects.create(number="01-CTr/TU", title="Chương trình hành động")
-    v1 = ProgramVersion.objects.create(
-        program=program, number=1, source_name="ctr.docx", source_sha256="0" * 64
-    )
-    task = Task.objects.create(
-        program=program, key="1", text="Xây dựng kế hoạch", time_kind="deadline", lead=a,
-        added_in=v1,
-    )  # fmt: skip
-    assignment = Assignment.objects.create(task=task, organization=a, leads=True)
-    occurrence = Occurrence.objects.create(
-        assignment=assignment, due_date=D(2021, 6, 30), label="Quý II/2021", source="deadline"
-    )
+def w(one_task, member) -> SimpleNamespace:
+    a, b, office = one_task.a, one_task.b, one_task.office
     return SimpleNamespace(
-        a=a,
-        occurrence=occurrence,
+        **vars(one_task),
         staff=member("staff", a, Role.STAFF),
         head=member("head", a, Role.HEAD),
         monitor=member("monitor", office, Role.MONITOR),

@@ -6,28 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
 from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import load_registry_file
-from theodoi.parsing import example_path
-from theodoi.programs.importer import import_program
 from theodoi.programs.models import Assignment, Occurrence, Task
 from theodoi.tracking.leads import LeadError, designate_lead
-from theodoi.tracking.models import Membership, ProgressReport, Role
+from theodoi.tracking.models import ProgressReport, Role
 from theodoi.tracking.policy import Action, allows
 
 pytestmark = pytest.mark.django_db
 FLAGGED = "B.III.1.1/2"  # the districts, the party delegations and Ban Tuyên giáo; no lead
-
-
-def member(username: str, org_code: str, role: str):
-    user = get_user_model().objects.create_user(username)
-    Membership.objects.create(
-        user=user, organization=Organization.objects.get(code=org_code), role=role
-    )
-    return user
 
 
 def org(code: str) -> Organization:
@@ -39,9 +27,7 @@ def flagged() -> Task:
 
 
 @pytest.fixture
-def world():
-    load_registry_file(None)
-    import_program(path=example_path())
+def world(example, member):
     return {
         "monitor": member("van-phong", "qn.vptu", Role.MONITOR),
         "staff": member("tuyen-giao", "qn.btgtu", Role.STAFF),

@@ -14,15 +14,14 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from theodoi.orgs.models import Organization, OrgGroup
-from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
-from theodoi.tracking.models import Extension, Membership, ProgressReport, ReportStatus, Role
+from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
+from theodoi.programs.models import Assignment, Occurrence, Task
+from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
 from theodoi.tracking.policy import (
     Action,
     allows,
@@ -48,13 +47,6 @@ class EvidenceRow:
 
 
 # --- The world ---------------------------------------------------------------------------------
-
-
-def make_user(name: str, org: Organization | None = None, role: Role | None = None, **extra):
-    user = get_user_model().objects.create_user(username=name, **extra)
-    if org is not None:
-        Membership.objects.create(user=user, organization=org, role=role)
-    return user
 
 
 def occurrence(assignment: Assignment, label: str, status: str = OPEN) -> Occurrence:
@@ -92,17 +84,10 @@ def body_work(org: Organization, assignment: Assignment, requester) -> SimpleNam
 
 
 @pytest.fixture
-def w() -> SimpleNamespace:
-    a = Organization.objects.create(code="a", name="Ban Tổ chức Tỉnh ủy")
-    b = Organization.objects.create(code="b", name="Ban Tuyên giáo Tỉnh ủy")
-    office = Organization.objects.create(code="office", name="Văn phòng Tỉnh ủy")
+def w(bodies, member) -> SimpleNamespace:
+    a, b, office, program, v1 = bodies.a, bodies.b, bodies.office, bodies.program, bodies.v1
     group = OrgGroup.objects.create(code="ban-dang", name="Các ban đảng Tỉnh ủy")
     group.members.set([a, b])
-
-    program = Program.objects.create(number="01-CTr/TU", title="Chương trình hành động")
-    v1 = ProgramVersion.objects.create(
-        program=program, number=1, source_name="ctr.docx", source_sha256="0" * 64
-    )
 
     def task(key: str, lead: Organization) -> Task:
         return Task.objects.create(
@@ -117,17 +102,17 @@ def w() -> SimpleNamespace:
     asg_group = Assignment.objects.create(task=task_a, group=group, implements=True)
 
     users = SimpleNamespace(
-        admin=make_user("admin", a, Role.ADMIN),
-        monitor=make_user("monitor", a, Role.MONITOR),
-        leader=make_user("leader", a, Role.LEADER),
-        head=make_user("head", a, Role.HEAD),
-        staff=make_user("staff", a, Role.STAFF),
-        inactive=make_user("inactive", a, Role.HEAD, is_active=False),
-        no_membership=make_user("no_membership"),
+        admin=member("admin", a, Role.ADMIN),
+        monitor=member("monitor", a, Role.MONITOR),
+        leader=member("leader", a, Role.LEADER),
+        head=member("head", a, Role.HEAD),
+        staff=member("staff", a, Role.STAFF),
+        inactive=member("inactive", a, Role.HEAD, is_active=False),
+        no_membership=member("no_membership"),
         anonymous=AnonymousUser(),
-        b_staff=make_user("b_staff", b, Role.STAFF),
-        office_monitor=make_user("office_monitor", office, Role.MONITOR),
-        office_admin=make_user("office_admin", office, Role.ADMIN),
+        b_staff=member("b_staff", b, Role.STAFF),
+        office_monitor=member("office_monitor", office, Role.MONITOR),
+        office_admin=member("office_admin", office, Role.ADMIN),
     )
     coord_occurrence = occurrence(asg_coord, "B phối hợp")
     return SimpleNamespace(
@@ -396,6 +381,21 @@ def test_the_lead_reads_what_coordinating_bodies_report_and_changes_none_of_it(w
     # The coordinating body's own report, once submitted, waits for the Office like any other.
     assert not allows(w.users.b_staff, Action.EDIT_REPORT, w.coord_report)
     assert allows(w.users.office_monitor, Action.REVIEW_REPORT, w.coord_report)
+
+
+def test_a_history_is_seen_as_its_object_is(w):
+    """VIEW_AUDIT on an evidence file follows its report; aliases and reorganisations are the
+    registry of bodies, open to every member; memberships are not a body's to read."""
+    staff, b_staff = w.users.staff, w.users.b_staff
+    own_file = EvidenceFile(report=w.own.reports[S.DRAFT])
+    assert allows(staff, Action.VIEW_AUDIT, own_file)
+    assert not allows(b_staff, Action.VIEW_AUDIT, own_file)
+    alias = Alias(name="BTC", organization=w.own.org)
+    reorganization = Reorganization(kind=Reorganization.Kind.ABOLISH, effective=date(2025, 7, 1))
+    for obj in (alias, reorganization):
+        assert allows(b_staff, Action.VIEW_AUDIT, obj)
+    assert not allows(staff, Action.VIEW_AUDIT, b_staff.membership)
+    assert allows(w.users.leader, Action.VIEW_AUDIT, b_staff.membership)
 
 
 def test_staff_of_another_body_is_told_it_is_not_theirs(w):

@@ -7,15 +7,10 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import load_registry_file
-from theodoi.parsing import example_path
-from theodoi.programs.importer import import_program
 from theodoi.programs.models import Occurrence
-from theodoi.tracking.models import Membership, ReportRevision, Role
+from theodoi.tracking.models import ReportRevision, Role
 from theodoi.tracking.reports import (
     ReportError,
     StaleReport,
@@ -34,18 +29,8 @@ def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=HCM)
 
 
-def member(username: str, org_code: str, role: str):
-    user = get_user_model().objects.create_user(username, password="x")
-    Membership.objects.create(
-        user=user, organization=Organization.objects.get(code=org_code), role=role
-    )
-    return user
-
-
 @pytest.fixture
-def world():
-    load_registry_file(None)
-    import_program(path=example_path())
+def world(example, member):
     occurrence = Occurrence.objects.get(
         assignment__task__key="B.III.1.3/2", assignment__organization__code="qn.btctu"
     )  # "Xây dựng Kế hoạch tiếp tục đẩy mạnh thực hiện tinh giản biên chế", quý I/2021
@@ -144,7 +129,7 @@ def test_report_returned_resubmitted_confirmed_and_its_status_over_time(world):
         )
 
 
-def test_two_people_editing_one_report_cannot_overwrite_each_other(world):
+def test_two_people_editing_one_report_cannot_overwrite_each_other(world, member):
     occurrence, staff = world["occurrence"], world["staff"]
     colleague = member("to-chuc-2", "qn.btctu", Role.STAFF)
     report = save_report(

@@ -1,6 +1,7 @@
 """Django admin for the organisation registry. Labels come from the models' verbose names;
 the two actions call the same services as the command line (`theodoi orgs map`,
-`theodoi orgs reorganize`)."""
+`theodoi orgs reorganize`). Every member sees the registry; only MANAGE_ORGANIZATIONS
+(administrators) changes it (the permission policy, through ``PolicyAdminMixin``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from theodoi.parsing.text import fold
 from theodoi.programs.succession import ReorganizationError, apply_reorganization
+from theodoi.tracking.admin_policy import PolicyAdminMixin
+from theodoi.tracking.policy import Action
 
 from .models import Alias, Organization, OrgGroup, Reorganization
 from .resolve import MappingError, map_unresolved
@@ -44,14 +47,20 @@ class MapForm(forms.Form):
     )
 
 
-class OrgAliasInline(admin.TabularInline):
+class RegistryAdmin(PolicyAdminMixin):
+    """Open to every member; changed only by those who manage the organisations."""
+
+    change_action = Action.MANAGE_ORGANIZATIONS
+
+
+class OrgAliasInline(RegistryAdmin, admin.TabularInline):
     model = Alias
     fk_name = "organization"
     fields = ("name",)
     extra = 1
 
 
-class GroupAliasInline(admin.TabularInline):
+class GroupAliasInline(RegistryAdmin, admin.TabularInline):
     model = Alias
     fk_name = "group"
     fields = ("name",)
@@ -81,7 +90,7 @@ class FoldedSearchMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class OrganizationAdmin(RegistryAdmin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",
@@ -100,7 +109,7 @@ class OrganizationAdmin(FoldedSearchMixin, admin.ModelAdmin):
     inlines = [OrgAliasInline]
     actions = ["map_to_body"]
 
-    @admin.action(description=_("Gắn tên chưa xác định vào cơ quan..."))
+    @admin.action(description=_("Gắn tên chưa xác định vào cơ quan..."), permissions=["change"])
     def map_to_body(self, request, queryset):
         """Map the selected unresolved names onto one body chosen on an intermediate page
         (the same as `theodoi orgs map UNRESOLVED_CODE TARGET_CODE`)."""
@@ -137,7 +146,7 @@ class OrganizationAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(OrgGroup)
-class OrgGroupAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class OrgGroupAdmin(RegistryAdmin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "code", "unnamed", "member_count")
     list_filter = ("unnamed",)
     search_fields = ("name", "code", "aliases__name")
@@ -151,7 +160,7 @@ class OrgGroupAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class AliasAdmin(RegistryAdmin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "organization", "group")
     search_fields = ("name", "organization__name", "group__name")
     folded_search = ("key",)
@@ -159,7 +168,7 @@ class AliasAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Reorganization)
-class ReorganizationAdmin(admin.ModelAdmin):
+class ReorganizationAdmin(RegistryAdmin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "kind",
@@ -191,7 +200,7 @@ class ReorganizationAdmin(admin.ModelAdmin):
     def successor_names(self, reorganization: Reorganization) -> str:
         return ", ".join(org.name for org in reorganization.successors.all())
 
-    @admin.action(description=_("Áp dụng"))
+    @admin.action(description=_("Áp dụng"), permissions=["change"])
     def apply(self, request, queryset):
         """Apply each selected reorganisation, earliest first; the summary as messages."""
         for reorganization in queryset.order_by("effective", "pk"):

@@ -1,15 +1,19 @@
 """Django admin for following up: memberships, progress reports with their history and files,
 extensions. Labels come from the models' verbose names.
 
-Reports, their revisions, extensions and evidence files are read-only here: they change only
-through the services (``reports``, ``extensions``, ``evidence``), which ask the permission
-policy and keep the history a status as of any date is read from. An evidence file is
-downloaded only through ``evidence.open_file``, which asks the policy first; the admin never
-links to the storage directly.
+The permission policy decides who sees and changes what (``PolicyAdminMixin``). Reports, their
+revisions, extensions and evidence files are read-only here: they change only through the
+services (``reports``, ``extensions``, ``evidence``), which ask the policy and keep the history
+a status as of any date is read from. An evidence file is downloaded only through
+``evidence.open_file``, which asks the policy first; the admin never links to the storage
+directly. Memberships are the administrators' (MANAGE_ORGANIZATIONS). The whole audit log
+(auditlog's own admin, replaced here) is listed for VIEW_AUDIT, and only read.
 """
 
 from __future__ import annotations
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
@@ -18,22 +22,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .admin_policy import PolicyAdminMixin
 from .evidence import open_file
 from .extensions import ExtensionError, decide_extension
 from .models import EvidenceFile, Extension, Membership, ProgressReport, ReportRevision
-
-
-class ReadOnlyMixin:
-    """Shown, never added, changed or deleted through the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from .policy import Action, allows, visible_extensions, visible_reports
 
 
 def download_link(evidence: EvidenceFile) -> str:
@@ -45,14 +38,16 @@ def download_link(evidence: EvidenceFile) -> str:
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    view_action = change_action = Action.MANAGE_ORGANIZATIONS
     list_display = ("user", "organization", "role")
     list_filter = ("role",)
     search_fields = ("user__username", "user__email", "organization__name", "organization__code")
     raw_id_fields = ("user", "organization")
 
 
-class RevisionInline(ReadOnlyMixin, admin.TabularInline):
+class RevisionInline(PolicyAdminMixin, admin.TabularInline):
+    view_action = Action.VIEW_REPORT
     model = ReportRevision
     extra = 0
     fields = ("version", "at", "by", "action", "state", "status", "done_on")
@@ -60,7 +55,8 @@ class RevisionInline(ReadOnlyMixin, admin.TabularInline):
     ordering = ("version",)
 
 
-class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
+class EvidenceInline(PolicyAdminMixin, admin.TabularInline):
+    view_action = Action.VIEW_EVIDENCE_FILE
     model = EvidenceFile
     extra = 0
     fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
@@ -72,7 +68,9 @@ class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProgressReportAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW_REPORT
+    visible = staticmethod(visible_reports)
     list_display = ("occurrence", "organization", "state", "status", "done_on", "updated_at")
     list_filter = ("status", "state", "occurrence__assignment__task__program")
     search_fields = ("organization__name", "occurrence__assignment__task__text", "narrative",
@@ -83,7 +81,10 @@ class ProgressReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportRevision)
-class ReportRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReportRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW_REPORT
+    asks_about = visible_through = "report"
+    visible = staticmethod(visible_reports)
     list_display = ("report", "version", "at", "by", "action", "state", "status")
     list_filter = ("action", "status", "state")
     search_fields = ("report__organization__name", "by__username")
@@ -92,7 +93,9 @@ class ReportRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ExtensionAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW_EXTENSION
+    visible = staticmethod(visible_extensions)
     list_display = ("occurrence", "new_due", "requested_by", "requested_at", "status",
                     "decided_by", "decided_at")  # fmt: skip
     list_filter = ("status",)
@@ -101,7 +104,10 @@ class ExtensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("occurrence", "requested_by", "decided_by")
     actions = ["approve"]
 
-    @admin.action(description=_("Đồng ý các đề nghị gia hạn đã chọn"))
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return allows(request.user, Action.DECIDE_EXTENSION)
+
+    @admin.action(description=_("Đồng ý các đề nghị gia hạn đã chọn"), permissions=["decide"])
     def approve(self, request: HttpRequest, queryset) -> None:
         done = 0
         for extension in queryset:
@@ -116,7 +122,10 @@ class ExtensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EvidenceFileAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    view_action = Action.VIEW_EVIDENCE_FILE
+    visible_through = "report"
+    visible = staticmethod(visible_reports)
     list_display = ("original_name", "report", "content_type", "size", "uploaded_by",
                     "uploaded_at")  # fmt: skip
     list_filter = ("content_type",)
@@ -150,3 +159,18 @@ class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=content_type
         )
+
+
+class AuditLogAdmin(PolicyAdminMixin, LogEntryAdmin):
+    """The whole audit log: listed for those the policy lets see it all (VIEW_AUDIT with no
+    object), never changed or deleted (the database refuses that too)."""
+
+    view_action = Action.VIEW_AUDIT
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return allows(request.user, Action.VIEW_AUDIT)
+
+
+if admin.site.is_registered(LogEntry):
+    admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, AuditLogAdmin)

@@ -5,9 +5,21 @@ delete an entry (triggers installed by this app's migration, on SQLite and Postg
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from django.db.models import Model, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import BooleanField, Field, ForeignObjectRel, Model, QuerySet
+from django.utils.text import capfirst
+
+ACTIONS = {
+    LogEntry.Action.CREATE: "Tạo mới",
+    LogEntry.Action.UPDATE: "Sửa",
+    LogEntry.Action.DELETE: "Xóa",
+    LogEntry.Action.ACCESS: "Xem",
+}
 
 
 def register_models() -> None:
@@ -28,3 +40,74 @@ def register_models() -> None:
 def history(obj: Model) -> QuerySet[LogEntry]:
     """An object's recorded changes, oldest first."""
     return LogEntry.objects.get_for_object(obj).order_by("timestamp", "pk")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one entry, for a person: its label, the value before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recorded change, for a person (Vietnamese labels, related rows by name)."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    changes: list[Change]
+
+
+def describe(entry: LogEntry) -> Entry:
+    """What ``entry`` says, readable: auditlog stores values as text (a related row as its
+    key, a choice as its code); these show the label and the related row's name."""
+    model = entry.content_type.model_class()
+    changes = []
+    for name, change in entry.changes_dict.items():
+        field = _field(model, name)
+        if isinstance(field, ForeignObjectRel):
+            continue  # a reverse relation auditlog notes on creation: it says nothing
+        label = str(capfirst(field.verbose_name)) if field is not None else name
+        if isinstance(change, dict):  # a many-to-many field: the rows added or removed
+            verb = "thêm" if change.get("operation") == "add" else "bớt"
+            changes.append(Change(label, "", f"{verb}: {', '.join(change.get('objects', []))}"))
+        else:
+            before, after = [*change, "", ""][:2]
+            changes.append(Change(label, _shown(field, before), _shown(field, after)))
+    return Entry(
+        at=entry.timestamp,
+        actor=str(entry.actor) if entry.actor is not None else "hệ thống",
+        action=ACTIONS.get(entry.action, str(entry.action)),
+        changes=changes,
+    )
+
+
+def _field(model: type[Model] | None, name: str) -> Field | ForeignObjectRel | None:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _shown(field: Field | None, value: object) -> str:
+    text = "" if value is None else str(value)
+    if text in ("", "None"):
+        return "—"
+    if field is None:
+        return text
+    if field.choices:
+        return str({str(key): label for key, label in field.flatchoices}.get(text, text))
+    if field.many_to_one or field.one_to_one:
+        try:
+            related = field.related_model._base_manager.filter(pk=text).first()
+        except (ValueError, ValidationError):
+            related = None
+        return str(related) if related is not None else text
+    if isinstance(field, BooleanField):
+        return {"True": "có", "False": "không"}.get(text, text)
+    return text

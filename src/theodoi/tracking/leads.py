@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from auditlog.context import set_actor
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from theodoi.orgs.models import Organization
 from theodoi.programs.models import DOING_ROLES, Assignment, Task
 
 from .policy import Action, check
 
-__all__ = ["LeadError", "designate_lead"]
+__all__ = ["LeadError", "designate_lead", "lead_candidates"]
 
 
 class LeadError(ValueError):
@@ -66,3 +67,17 @@ def designate_lead(*, user, task: Task, organization: Organization) -> Task:
         task.needs_lead = False
         task.save(update_fields=["lead", "needs_lead"])
         return task
+
+
+def lead_candidates(task: Task) -> QuerySet[Organization]:
+    """The bodies ``designate_lead`` accepts for ``task`` (a form offers only these): those
+    with an active assignment on it that owes work."""
+    owes_work = Q()
+    for role in DOING_ROLES:
+        owes_work |= Q(**{role: True})
+    assignments = Assignment.objects.filter(
+        owes_work, task=task, active_to__isnull=True, organization__isnull=False
+    )
+    return Organization.objects.filter(pk__in=assignments.values("organization_id")).order_by(
+        "name_key"
+    )

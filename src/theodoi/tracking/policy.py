@@ -75,9 +75,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from theodoi.orgs.models import Organization, OrgGroup
+from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
 from theodoi.programs.models import Assignment, Occurrence, Program, Task
-from theodoi.tracking.models import Extension, ProgressReport, ReportStatus, Role
+from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -293,8 +293,10 @@ def _sees_object(actor: Actor, obj: Any) -> bool:
         return _in_scope(actor, A.VIEW_OCCURRENCE, obj)
     if isinstance(obj, Extension):
         return _in_scope(actor, A.VIEW_EXTENSION, obj)
+    if isinstance(obj, EvidenceFile):
+        return _sees_report(actor, obj.report)
     # The program's text and the registry of bodies are open to every member.
-    return isinstance(obj, Program | Task | Organization | OrgGroup)
+    return isinstance(obj, Program | Task | Organization | OrgGroup | Alias | Reorganization)
 
 
 # --- Invariants: what nobody may do, administrators included ---------------------------------

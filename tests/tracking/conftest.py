@@ -1,0 +1,77 @@
+"""What the tracking tests share: people who act for a body in a role, the example program,
+and a small program of three bodies for the tests that need no more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+
+from theodoi.orgs.models import Organization
+from theodoi.orgs.registry import load_registry_file
+from theodoi.parsing import example_path
+from theodoi.programs.importer import import_program
+from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
+from theodoi.tracking.models import Membership, Role
+
+Member = Callable[..., AbstractBaseUser]
+
+
+@pytest.fixture
+def member(db) -> Member:
+    """Makes a user who acts for a body (an ``Organization`` or its code) in a role; without a
+    body, a user the policy answers nothing. Extra keywords go to ``create_user``."""
+
+    def make(
+        username: str, org: Organization | str | None = None, role: Role | None = None, **extra
+    ) -> AbstractBaseUser:
+        user = get_user_model().objects.create_user(username, **extra)
+        if org is not None:
+            if isinstance(org, str):
+                org = Organization.objects.get(code=org)
+            Membership.objects.create(user=user, organization=org, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def example(db) -> Program:
+    """The example province's bodies (2020) and the bundled example program, imported."""
+    load_registry_file(None)
+    import_program(path=example_path())
+    return Program.objects.get()
+
+
+@pytest.fixture
+def bodies(db) -> SimpleNamespace:
+    """Bodies A and B that carry out work, the Office (Văn phòng) that follows it, and an
+    empty program (``program``, its first version ``v1``)."""
+    program = Program.objects.create(number="01-CTr/TU", title="Chương trình hành động")
+    return SimpleNamespace(
+        a=Organization.objects.create(code="a", name="Ban Tổ chức Tỉnh ủy"),
+        b=Organization.objects.create(code="b", name="Ban Tuyên giáo Tỉnh ủy"),
+        office=Organization.objects.create(code="office", name="Văn phòng Tỉnh ủy"),
+        program=program,
+        v1=ProgramVersion.objects.create(
+            program=program, number=1, source_name="ctr.docx", source_sha256="0" * 64
+        ),
+    )
+
+
+@pytest.fixture
+def one_task(bodies) -> SimpleNamespace:
+    """``bodies`` with one task led by A, and A's one occurrence of it, due 30/6/2021."""
+    task = Task.objects.create(
+        program=bodies.program, key="1", text="Xây dựng kế hoạch", time_kind="deadline",
+        lead=bodies.a, added_in=bodies.v1,
+    )  # fmt: skip
+    assignment = Assignment.objects.create(task=task, organization=bodies.a, leads=True)
+    occurrence = Occurrence.objects.create(
+        assignment=assignment, due_date=date(2021, 6, 30), label="Quý II/2021", source="deadline"
+    )
+    return SimpleNamespace(**vars(bodies), task=task, occurrence=occurrence)
