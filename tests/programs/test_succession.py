@@ -19,6 +19,8 @@ from theodoi.programs.succession import (
     apply_reorganization,
     record_reorganization,
 )
+from theodoi.tracking.audit import history
+from theodoi.tracking.models import Membership, Role
 
 D = dt.date
 EFFECTIVE = D(2025, 7, 1)
@@ -370,7 +372,10 @@ def test_orgs_reorganize_bad_input_exits_2_with_one_line(registry, args, message
 
 
 def test_admin_applies_a_reorganization(client, task, registry):
-    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "x"))
+    # The admin asks the permission policy: an administrator's role, not Django's superuser.
+    user = User.objects.create_superuser("admin", "admin@example.org", "x")
+    Membership.objects.create(user=user, organization=org("qn.vptu"), role=Role.ADMIN)
+    client.force_login(user)
     assign(task, "qn.hu-bato", PERIODS, via=registry, implements=True)
     reorganization = reorganize("abolish", ["qn.hu-bato"])
     url = "/admin/orgs/reorganization/"
@@ -383,3 +388,117 @@ def test_admin_applies_a_reorganization(client, task, registry):
     assert "không áp dụng lại" in again.text
     changed = client.get(f"{url}{reorganization.pk}/change/")
     assert changed.status_code == 200
+
+
+# ---- the lead (chủ trì) follows the lead's work; withdrawals are dated ----
+
+
+def led_task(task, code, periods=PERIODS):
+    """``task`` led by ``code``, as the importer leaves it: the lead's assignment leads."""
+    assignment = assign(task, code, periods, implements=True, leads=True)
+    task.lead, task.needs_lead = org(code), False
+    task.save()
+    return assignment
+
+
+@pytest.mark.parametrize(
+    ("kind", "successors", "lead", "needs_lead", "line"),
+    [
+        (
+            "merge",
+            ["qn.thu-quangngai-2025"],
+            "qn.thu-quangngai-2025",
+            False,
+            "1 nhiệm vụ do cơ quan trước chủ trì nay do cơ quan kế thừa chủ trì.",
+        ),
+        (
+            "abolish",
+            ["qn.tu"],  # taken over by an existing body
+            "qn.tu",
+            False,
+            "1 nhiệm vụ do cơ quan trước chủ trì nay do cơ quan kế thừa chủ trì.",
+        ),
+        (
+            "split",
+            ["qn.hu-sonha-bac", "qn.hu-sonha-nam"],
+            None,
+            True,
+            "1 nhiệm vụ do cơ quan trước chủ trì cần chỉ định cơ quan chủ trì mới"
+            " (nhiều cơ quan kế thừa cùng nhận).",
+        ),
+        (
+            "abolish",
+            [],
+            None,
+            True,
+            "1 nhiệm vụ do cơ quan trước chủ trì cần chỉ định cơ quan chủ trì mới"
+            " (không có cơ quan kế thừa).",
+        ),
+    ],
+    ids=["merge", "abolished into an existing body", "split: ambiguous", "no successor"],
+)
+def test_the_lead_follows_the_leads_work(task, registry, kind, successors, lead, needs_lead, line):
+    new_body()
+    new_body("qn.hu-sonha-bac", "Huyện ủy Sơn Hà Bắc")
+    new_body("qn.hu-sonha-nam", "Huyện ủy Sơn Hà Nam")
+    led_task(task, "qn.hu-sonha")
+    assign(task, "qn.hu-sontay", PERIODS, coordinates=True)  # stays: not reorganised
+
+    summary = apply_reorganization(reorganization=reorganize(kind, ["qn.hu-sonha"], successors))
+
+    task.refresh_from_db()
+    assert (task.lead_id and task.lead.code, task.needs_lead) == (lead, needs_lead)
+    assert line in summary.lines()
+    # The audit trail shows the former lead and the new one.
+    change = history(task).last()
+    assert change.changes_dict["lead"] == [
+        str(org("qn.hu-sonha").pk),
+        str(org(lead).pk) if lead else "None",
+    ]
+    if needs_lead:
+        assert change.changes_dict["needs_lead"] == ["False", "True"]
+
+
+def test_a_lead_with_nothing_left_to_do_stays(task, registry):
+    """The lead owed nothing from the date (its work was done or fell due before): it led
+    the task while the task was owed; the successor took over nothing on it."""
+    led_task(task, "qn.hu-sontinh", [(D(2025, 6, 30), OPEN), (D(2025, 9, 30), DONE)])
+    assign(task, "qn.hu-tunghia", PERIODS, coordinates=True)
+    successor = new_body()
+    summary = apply_reorganization(
+        reorganization=reorganize("merge", ["qn.hu-sontinh", "qn.hu-tunghia"], [successor])
+    )
+    task.refresh_from_db()
+    assert (task.lead.code, task.needs_lead) == ("qn.hu-sontinh", False)
+    assert (summary.leads_moved, summary.leads_to_designate) == (0, 0)
+
+
+def test_a_task_led_by_another_body_keeps_its_lead(task, registry):
+    led_task(task, "qn.btctu", [(D(2025, 12, 31), OPEN)])
+    assign(task, "qn.hu-sontinh", PERIODS, coordinates=True)
+    recorded = history(task).count()
+    summary = apply_reorganization(
+        reorganization=reorganize("merge", ["qn.hu-sontinh"], [new_body()])
+    )
+    task.refresh_from_db()
+    assert task.lead.code == "qn.btctu" and not task.needs_lead
+    assert summary.leads_moved == 0 and history(task).count() == recorded
+
+
+@pytest.mark.parametrize(
+    ("kind", "successors"),
+    [("abolish", []), ("split", ["qn.hu-sonha-bac", "qn.hu-sonha-nam"]), ("merge", ["qn.tu"])],
+    ids=["no successor", "a split's originals", "duplicates of the successor's"],
+)
+def test_what_a_reorganisation_withdraws_is_withdrawn_on_its_date(task, registry, kind, successors):
+    new_body("qn.hu-sonha-bac", "Huyện ủy Sơn Hà Bắc")
+    new_body("qn.hu-sonha-nam", "Huyện ủy Sơn Hà Nam")
+    assign(task, "qn.tu", PERIODS, implements=True)  # the successor of a merge owes the same
+    old = assign(task, "qn.hu-sonha", PERIODS, via=registry, implements=True)
+    apply_reorganization(reorganization=reorganize(kind, ["qn.hu-sonha"], successors))
+    withdrawn = old.occurrences.filter(status=WITHDRAWN)
+    assert [(o.due_date, o.withdrawn_on) for o in withdrawn.order_by("due_date")] == [
+        (D(2025, 12, 31), EFFECTIVE),
+        (D(2026, 6, 30), EFFECTIVE),
+    ]
+    assert not Occurrence.objects.filter(status=OPEN, withdrawn_on__isnull=False).exists()

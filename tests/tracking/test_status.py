@@ -101,13 +101,16 @@ def make_assignment(task, organization, **roles) -> Assignment:
     )
 
 
-def make_occurrence(assignment, due=DUE, *, source="deadline", status="open") -> Occurrence:
+def make_occurrence(
+    assignment, due=DUE, *, source="deadline", status="open", withdrawn_on=None
+) -> Occurrence:
     return Occurrence.objects.create(
         assignment=assignment,
         due_date=due,
         label=f"Hạn {due:%d/%m/%Y}",
         source=source,
         status=status,
+        withdrawn_on=withdrawn_on,
     )
 
 
@@ -163,6 +166,7 @@ class Case:
     source: str = "deadline"
     time: dict | None = None
     occurrence_status: str = "open"
+    withdrawn_on: dt.date | None = None
     warn_days: int | None = None
     due: dt.date = DUE
     done_on: dt.date | None = None
@@ -170,6 +174,8 @@ class Case:
     reported: bool = False
 
 
+# Withdrawn on 5/7/2021 (an amendment adopted that day, a reorganisation effective then).
+WITHDRAWN_5_7 = {"occurrence_status": "withdrawn", "withdrawn_on": D(2021, 7, 5)}
 # A report done on 28/6 (in time), submitted 29/6, confirmed 5/7 (after the due date).
 CONFIRMED_AFTER_DUE = (
     rev(D(2021, 6, 28), DRAFT, DONE, D(2021, 6, 28)),
@@ -581,6 +587,68 @@ CASES = [
         ),
         id="withdrawn, in the warning band: not due soon",
     ),
+    pytest.param(
+        Case(D(2021, 1, 1), "withdrawn", "not_started", occurrence_status="withdrawn"),
+        id="withdrawn without a date: withdrawn on every date, even long before",
+    ),
+    pytest.param(
+        Case(D(2021, 7, 4), "open_overdue", "not_started", **WITHDRAWN_5_7),
+        id="withdrawn on 5/7, as of 4/7: overdue, as it then was",
+    ),
+    pytest.param(
+        Case(D(2021, 7, 5), "withdrawn", "not_started", **WITHDRAWN_5_7),
+        id="withdrawn on 5/7, as of 5/7: withdrawn from that day",
+    ),
+    pytest.param(
+        Case(D(2021, 12, 31), "withdrawn", "not_started", **WITHDRAWN_5_7),
+        id="withdrawn on 5/7, as of a later day: withdrawn",
+    ),
+    pytest.param(
+        Case(
+            D(2021, 6, 28),
+            "open_in_time",
+            "in_progress",
+            (rev(D(2021, 6, 5), SUBMITTED, IP),),
+            due_soon=True,
+            reported=True,
+            **WITHDRAWN_5_7,
+        ),
+        id="withdrawn on 5/7, as of 28/6: in time and due soon",
+    ),
+    pytest.param(
+        Case(
+            D(2021, 7, 4),
+            "done_on_time",
+            "confirmed",
+            (
+                rev(D(2021, 6, 21), SUBMITTED, DONE, D(2021, 6, 20)),
+                rev(D(2021, 6, 22), CONFIRMED, DONE, D(2021, 6, 20)),
+            ),
+            done_on=D(2021, 6, 20),
+            reported=True,
+            **WITHDRAWN_5_7,
+        ),
+        id="withdrawn on 5/7, done before: done as of 4/7",
+    ),
+    pytest.param(
+        Case(
+            D(2021, 7, 5),
+            "withdrawn",
+            "confirmed",
+            (
+                rev(D(2021, 6, 21), SUBMITTED, DONE, D(2021, 6, 20)),
+                rev(D(2021, 6, 22), CONFIRMED, DONE, D(2021, 6, 20)),
+            ),
+            done_on=D(2021, 6, 20),
+            reported=True,
+            **WITHDRAWN_5_7,
+        ),
+        id="withdrawn on 5/7, done before: withdrawn from 5/7, whatever was reported",
+    ),
+    pytest.param(
+        Case(D(2021, 7, 4), "no_deadline", "not_started", **CONTINUOUS, **WITHDRAWN_5_7),
+        id="continuous, withdrawn on 5/7, as of 4/7: no deadline",
+    ),
     # Due soon.
     pytest.param(
         Case(D(2021, 6, 25), "open_in_time", "not_started", due_soon=True),
@@ -671,7 +739,10 @@ CASES = [
 def build(case: Case, version, body, user) -> Occurrence:
     task = make_task(version, case.time_kind, time=case.time)
     occurrence = make_occurrence(
-        make_assignment(task, body), source=case.source, status=case.occurrence_status
+        make_assignment(task, body),
+        source=case.source,
+        status=case.occurrence_status,
+        withdrawn_on=case.withdrawn_on,
     )
     if case.revisions:
         report(occurrence, user, case.revisions)
@@ -953,6 +1024,67 @@ def test_roll_ups_add_counts_not_rates():
     both = small + large
     assert both.rate == 2 / 5  # not the average of 1 and 1/4
     assert both == tally([status_in("done_on_time")] * 2 + [status_in("open_overdue")] * 3)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected", "rate"),
+    [
+        # Before the withdrawal all three were owed: two overdue, one done.
+        (D(2021, 7, 14), Tally(done_on_time=1, open_overdue=2), 1 / 3),
+        # From the day of the withdrawal the withdrawn one is out of the rate.
+        (D(2021, 7, 15), Tally(done_on_time=1, open_overdue=1, withdrawn=1), 1 / 2),
+        (D(2022, 1, 1), Tally(done_on_time=1, open_overdue=1, withdrawn=1), 1 / 2),
+    ],
+    ids=["the day before the withdrawal", "the day of the withdrawal", "later"],
+)
+def test_a_tally_leaves_out_withdrawn_work_only_from_its_withdrawal(
+    version, body, user, as_of, expected, rate, django_assert_max_num_queries
+):
+    task = make_task(version)
+    done = make_occurrence(make_assignment(task, body))
+    report(
+        done,
+        user,
+        [
+            rev(D(2021, 6, 21), SUBMITTED, DONE, D(2021, 6, 20)),
+            rev(D(2021, 6, 22), CONFIRMED, DONE, D(2021, 6, 20)),
+        ],
+    )
+    make_occurrence(make_assignment(task, body))
+    make_occurrence(make_assignment(task, body), status="withdrawn", withdrawn_on=D(2021, 7, 15))
+
+    with django_assert_max_num_queries(3):
+        got = tally(statuses(Occurrence.objects.all(), as_of=as_of))
+
+    assert got == expected
+    assert got.rate == rate
+
+
+def test_an_abolished_body_owed_its_work_until_the_effective_date(version, user):
+    """Open work of a body abolished without successor is withdrawn on the effective date:
+    overdue before it, out of the rate from it."""
+    effective = D(2025, 7, 1)
+    ba_to = Organization.objects.create(
+        code="qn.hu-bato", name="Huyện ủy Ba Tơ", kind="party_committee", level="district"
+    )
+    task = make_task(version, "recurring")
+    assignment = make_assignment(task, ba_to, implements=True)
+    overdue, later = (
+        make_occurrence(assignment, due, source="period")
+        for due in (D(2025, 6, 30), D(2025, 9, 30))
+    )
+    reorganization = Reorganization.objects.create(kind="abolish", effective=effective)
+    reorganization.predecessors.set([ba_to])
+
+    apply_reorganization(reorganization=reorganization)
+
+    later.refresh_from_db()
+    assert (later.status, later.withdrawn_on) == ("withdrawn", effective)
+    before = statuses(Occurrence.objects.all(), as_of=D(2025, 6, 30))
+    assert (before[overdue.pk].bucket, before[later.pk].bucket) == ("open_in_time",) * 2
+    after = statuses(Occurrence.objects.all(), as_of=effective)
+    assert (after[overdue.pk].bucket, after[later.pk].bucket) == ("open_overdue", "withdrawn")
+    assert tally(after).rate == 0.0 and tally(after).withdrawn == 1
 
 
 def test_a_tally_of_a_mapping_counts_its_values(version, body, user):

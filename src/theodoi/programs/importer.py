@@ -5,6 +5,16 @@ again changes nothing. Importing an amended document (điều chỉnh, bổ sung
 version: its tasks are matched to the previous ones (same section and similar text), matched
 tasks keep their identity and history, and tasks no longer in the document are marked
 withdrawn by that version, never deleted.
+
+An amendment speaks as of its own day (``_amendment_day``): what it no longer asks is
+withdrawn from that day (``Occurrence.withdrawn_on``), and a name it still gives to a body
+that a reorganisation ended before that day means the body's successors (the document was
+drafted from the old text; the reorganisation already decided who owes the work). Such
+names are listed in the version's warnings. A new program dated after a reorganisation is
+read the same way. Nobody is given a period again that it, or a body whose work it took
+over, already owes or did, and nobody owes a period due outside the time it owes work
+(``Assignment.active_from``/``active_to``, the body's ``valid_from``/``valid_to``): so
+re-importing after a reorganisation leaves one open occurrence per body, task and period.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from rapidfuzz import fuzz
 
 from theodoi.orgs.models import Organization, OrgGroup
@@ -40,6 +52,7 @@ from .models import (
     Task,
 )
 from .occurrences import periods_for
+from .succession import Succession, Successions
 
 # Two tasks of the same section whose folded texts score at least this are one task reworded.
 SAME_TASK_IN_SECTION = 80
@@ -240,11 +253,19 @@ class _Importer:
         ]
         self.resolved: dict[tuple[str, str | None], Organization | OrgGroup] = {}
         self.unresolved: set[str] = set()
+        # The day the document speaks for: the date of a new program, the day an amendment
+        # takes effect. Names are read as of it; None: as written (an undated new program).
+        self.day: dt.date | None = None
+        self.withdrawal_day: dt.date = timezone.localdate()
+        self._successions: Successions | None = None
+        self._succession_of: dict[int, Succession | None] = {}
+        self._renamed: dict[int, tuple[Succession, dict[str, None]]] = {}
 
     # ---- first import ----
 
     def create(self, number: str, derived: bool, path: str | Path, digest: str) -> ImportSummary:
         draft = self.draft
+        self.day = draft.date
         issuer = self._resolve(draft.issuer, None) if draft.issuer else None
         program = Program.objects.create(
             number=number,
@@ -282,6 +303,7 @@ class _Importer:
     # ---- amendments ----
 
     def amend(self, program: Program, path: str | Path, digest: str) -> ImportSummary:
+        self.day = self.withdrawal_day = _amendment_day(self.draft, program)
         self._update_header(program)
         latest = program.current_version
         version = self._version(program, (latest.number if latest else 0) + 1, path, digest)
@@ -314,7 +336,7 @@ class _Importer:
                 task.save(update_fields=["withdrawn_in"])
                 Occurrence.objects.filter(
                     assignment__task=task, status=Occurrence.Status.OPEN
-                ).update(status=Occurrence.Status.WITHDRAWN)
+                ).update(status=Occurrence.Status.WITHDRAWN, withdrawn_on=self.withdrawal_day)
                 removed.append(task.key)
         self._references(program)
         summary = self._finish(program, version)
@@ -337,27 +359,47 @@ class _Importer:
         program.save()
 
     def _assignments_differ(self, task: Task, item: TaskDraft) -> bool:
-        current = {
-            (a.organization_id, a.group_id, tuple(a.roles))
-            for a in task.assignments.filter(via_group__isnull=True, active_to__isnull=True)
-        }
-        wanted = set()
+        """Whether the bodies named on the task, with their roles, differ from the stored
+        ones. A body named twice is one row with both roles, as ``_assign`` makes it; the
+        rows of a body that no longer exists are history, not what the task asks now."""
+        current: dict[tuple[int | None, int | None], set[str]] = {}
+        rows = task.assignments.filter(via_group__isnull=True, active_to__isnull=True)
+        for a in rows.select_related("organization"):
+            if a.organization is None or self._succession(a.organization) is None:
+                current.setdefault((a.organization_id, a.group_id), set()).update(a.roles)
+        wanted: dict[tuple[int | None, int | None], set[str]] = {}
         for entry in item.assignments:
             target = self._resolve(entry.org, entry.id)
-            org = target.pk if isinstance(target, Organization) else None
-            group = target.pk if isinstance(target, OrgGroup) else None
-            wanted.add((org, group, tuple(r for r in ROLE_FIELDS if r in entry.roles)))
+            roles = {r for r in ROLE_FIELDS if r in entry.roles}
+            if isinstance(target, OrgGroup):
+                wanted.setdefault((None, target.pk), set()).update(roles)
+                continue
+            for body, _ in self._carriers(target, task):
+                wanted.setdefault((body.pk, None), set()).update(roles)
         return current != wanted
 
     def _reassign(self, task: Task, item: TaskDraft) -> None:
         """A matched task's bodies and occurrences brought up to the new version: what the
-        new version no longer asks is withdrawn (kept), what it newly asks is added."""
+        new version no longer asks is withdrawn (kept), what it newly asks is added.
+
+        Only the work of bodies that still exist can be taken back: the rows a reorganisation
+        ended, or of a body it ended, keep what they owed until then (their history), and a
+        successor's rows are the reorganisation's to decide."""
         keep: set[int] = set()
         for assignment in self._assign(task, item, reuse=True):
             keep.add(assignment.pk)
-        stale = task.assignments.exclude(pk__in=keep).filter(transferred_from__isnull=True)
+        candidates = (
+            task.assignments.exclude(pk__in=keep)
+            .filter(transferred_from__isnull=True, active_to__isnull=True)
+            .select_related("organization")
+        )
+        stale = [
+            a.pk
+            for a in candidates
+            if a.organization is None or self._succession(a.organization) is None
+        ]
         Occurrence.objects.filter(assignment__in=stale, status=Occurrence.Status.OPEN).update(
-            status=Occurrence.Status.WITHDRAWN
+            status=Occurrence.Status.WITHDRAWN, withdrawn_on=self.withdrawal_day
         )
 
     # ---- shared steps ----
@@ -407,13 +449,18 @@ class _Importer:
 
     def _assign(self, task: Task, item: TaskDraft, *, reuse: bool = False) -> list[Assignment]:
         """The task's assignments: each body named, each group named (a row of its own, the
-        source), and each member of a group with fixed members for the doing roles."""
+        source), and each member of a group with fixed members for the doing roles. A body
+        a reorganisation ended before the document's day stands for its successors.
+
+        Reusing, a body's current row comes first; else its row a reorganisation ended, so
+        that a name read as the old body does not give it a second, owing row."""
         rows: dict[tuple[str, int], Assignment] = {}
-        existing = {}
+        existing: dict[tuple[str, int], Assignment] = {}
         if reuse:
-            for assignment in task.assignments.filter(active_to__isnull=True):
-                existing[_row_key(assignment)] = assignment
-        on = self._program_day()
+            ordered = task.assignments.order_by(F("active_to").desc(nulls_first=True), "pk")
+            for assignment in ordered:
+                existing.setdefault(_row_key(assignment), assignment)
+        on = self.day or self._program_day()
         for entry in item.assignments:
             target = self._resolve(entry.org, entry.id)
             roles = set(entry.roles)
@@ -423,14 +470,17 @@ class _Importer:
                     continue
                 member_roles = (roles & set(DOING_ROLES)) or roles
                 for member in target.all_members(on=on):
-                    self._row(
-                        rows, existing, task, ("org", member.pk), entry, member_roles,
-                        organization=member, via=target,
-                    )  # fmt: skip
+                    for body, since in self._carriers(member, task):
+                        self._row(
+                            rows, existing, task, ("org", body.pk), entry, member_roles,
+                            organization=body, via=target, since=since,
+                        )  # fmt: skip
             else:
-                self._row(
-                    rows, existing, task, ("org", target.pk), entry, roles, organization=target
-                )
+                for body, since in self._carriers(target, task):
+                    self._row(
+                        rows, existing, task, ("org", body.pk), entry, roles,
+                        organization=body, since=since,
+                    )  # fmt: skip
         saved = list(rows.values())
         for assignment in saved:
             assignment.save()
@@ -443,11 +493,14 @@ class _Importer:
         return saved
 
     def _row(
-        self, rows, existing, task, key, entry, roles, *, organization=None, group=None, via=None
-    ):
+        self, rows, existing, task, key, entry, roles, *, organization=None, group=None, via=None,
+        since=None,
+    ):  # fmt: skip
+        """``since``: a successor standing for a body named as it was before a
+        reorganisation owes, on a new row, only from the reorganisation's date."""
         row = rows.get(key)
         if row is None:
-            row = existing.get(key) or Assignment(task=task)
+            row = existing.get(key) or Assignment(task=task, active_from=since)
             for role in ROLE_FIELDS:
                 setattr(row, role, False)
             row.organization, row.group = organization, group
@@ -455,14 +508,21 @@ class _Importer:
             row.written = entry.written[:400]
             row.inferred = entry.inferred
             rows[key] = row
-        elif via is None:
-            row.via_group = None  # named on the task itself as well as through a group
-            row.written = entry.written[:400]
+        else:
+            if row.pk is None and since is None:
+                row.active_from = None  # also named as itself: it owes the whole task
+            if via is None:
+                row.via_group = None  # named on the task itself as well as through a group
+                row.written = entry.written[:400]
         for role in roles:
             setattr(row, role, True)
         return row
 
     def _occurrences(self, task: Task, assignment: Assignment) -> None:
+        """The assignment's periods: those the task's time gives, less the ones it owes
+        already, the ones a body whose work it took over still holds (a successor does not
+        owe a period twice), and those due outside the time it owes work (its row's dates,
+        its body's). Periods the time no longer gives are withdrawn if still open."""
         program = task.program
         term = (program.term_start, program.term_end) if program.term_start else None
         periods = periods_for(
@@ -477,23 +537,96 @@ class _Importer:
             if assignment.pk
             else {}
         )
+        taken_over = self._owed_by_predecessors(task, assignment)
+        first, last = _owing_window(assignment)
         wanted = set()
         new = []
         for period in periods:
             key = (period.due, period.label)
             wanted.add(key)
-            if key not in current:
-                new.append(
-                    Occurrence(
-                        assignment=assignment, period_start=period.start, due_date=period.due,
-                        label=period.label[:120], source=period.source, scope=period.scope[:300],
-                    )
-                )  # fmt: skip
+            if key in current or key in taken_over:
+                continue
+            if (first and period.due < first) or (last and period.due > last):
+                continue
+            new.append(
+                Occurrence(
+                    assignment=assignment, period_start=period.start, due_date=period.due,
+                    label=period.label[:120], source=period.source, scope=period.scope[:300],
+                )
+            )  # fmt: skip
         Occurrence.objects.bulk_create(new)
         for key, occurrence in current.items():
             if key not in wanted and occurrence.status == Occurrence.Status.OPEN:
                 occurrence.status = Occurrence.Status.WITHDRAWN
-                occurrence.save(update_fields=["status"])
+                occurrence.withdrawn_on = self.withdrawal_day
+                occurrence.save(update_fields=["status", "withdrawn_on"])
+
+    # ---- reorganised bodies ----
+
+    def _successions_loaded(self) -> Successions:
+        if self._successions is None:
+            self._successions = Successions()
+        return self._successions
+
+    def _succession(self, organization: Organization) -> Succession | None:
+        """What became of a body no longer valid on the document's day (None: nothing, it is
+        valid, or no reorganisation records it). Only such bodies cost a look-up."""
+        day = self.day
+        if day is None or organization.valid_to is None or organization.valid_to >= day:
+            return None
+        if organization.pk not in self._succession_of:
+            self._succession_of[organization.pk] = self._successions_loaded().on(organization, day)
+        return self._succession_of[organization.pk]
+
+    def _carriers(
+        self, organization: Organization, task: Task
+    ) -> list[tuple[Organization, dt.date | None]]:
+        """The bodies that owe what the document gives ``organization`` on ``task``, each with
+        the date it owes from (None: as the task says). The body itself; or, when a
+        reorganisation ended it before the document's day, its successors from that
+        reorganisation's date (none: abolished without successor), noted for the warnings."""
+        succession = self._succession(organization)
+        if succession is None:
+            return [(organization, None)]
+        _, keys = self._renamed.setdefault(organization.pk, (succession, {}))
+        keys[task.key] = None
+        return [(body, succession.since) for body in succession.successors]
+
+    def _owed_by_predecessors(self, task: Task, assignment: Assignment) -> set[tuple]:
+        """The periods of ``task`` due after a body whose work the assignment's body took
+        over ended, that the old body still holds: done early (a split's successors must not
+        owe them again) or open. What fell due while the old body existed was its own."""
+        if assignment.organization_id is None:
+            return set()
+        before = self._successions_loaded().predecessors(assignment.organization_id)
+        if not before:
+            return set()
+        return set(
+            Occurrence.objects.filter(
+                assignment__task=task,
+                assignment__organization_id__in=before,
+                due_date__gt=F("assignment__organization__valid_to"),
+            )
+            .exclude(status=Occurrence.Status.WITHDRAWN)
+            .values_list("due_date", "label")
+        )
+
+    def _renamed_warnings(self) -> list[str]:
+        """One line per old name the document used: what became of the body, and where its
+        work went (Vietnamese, for the office)."""
+        lines = []
+        ordered = sorted(self._renamed.values(), key=lambda item: item[0].body.name_key)
+        for succession, keys in ordered:
+            tasks = _task_list(list(keys))
+            if succession.successors:
+                names = ", ".join(body.name for body in succession.successors)
+                lines.append(f"{succession.describe()}, giao cho {names}: {tasks}.")
+            else:
+                lines.append(
+                    f"{succession.describe()}, không có cơ quan kế thừa: phần việc văn bản"
+                    f" giao cho cơ quan này không giao cho cơ quan nào ({tasks}); cần xem lại."
+                )
+        return lines
 
     def _program_day(self) -> dt.date | None:
         if self.draft.date:
@@ -512,6 +645,7 @@ class _Importer:
         )
 
     def _finish(self, program: Program, version: ProgramVersion) -> ImportSummary:
+        self.warnings.extend(self._renamed_warnings())
         for task in program.tasks.filter(withdrawn_in__isnull=True):
             if not owing(list(task.assignments.all())):
                 self.warnings.append(f"Nhiệm vụ {task.key} không có cơ quan nào phải báo cáo.")
@@ -525,6 +659,30 @@ class _Importer:
         version.summary = summary.to_dict()
         version.save(update_fields=["summary", "warnings"])
         return summary
+
+
+def _amendment_day(draft: ProgramDraft, program: Program) -> dt.date:
+    """The day an amendment takes effect: the date it was adopted; else, or when its date is
+    not after the date of the program it amends (a copy whose date was not updated says
+    nothing about when it was adopted), the day it is imported, in the project's time zone."""
+    if draft.date and (program.date is None or draft.date > program.date):
+        return draft.date
+    return timezone.localdate()
+
+
+def _owing_window(assignment: Assignment) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day an assignment owes work: its own dates (a successor's row
+    starts on the reorganisation's date) within its body's life."""
+    body = assignment.organization
+    starts = [d for d in (assignment.active_from, body and body.valid_from) if d]
+    ends = [d for d in (assignment.active_to, body and body.valid_to) if d]
+    return (max(starts) if starts else None, min(ends) if ends else None)
+
+
+def _task_list(keys: list[str], limit: int = 10) -> str:
+    shown = ", ".join(keys[:limit])
+    more = f" và {len(keys) - limit} nhiệm vụ khác" if len(keys) > limit else ""
+    return f"nhiệm vụ {shown}{more}"
 
 
 def owing(assignments: list[Assignment]) -> list[Assignment]:

@@ -297,7 +297,12 @@ class Assignment(models.Model):
 
 
 class Occurrence(models.Model):
-    """One dated period of one assignment: what progress is reported against."""
+    """One dated period of one assignment: what progress is reported against.
+
+    ``withdrawn_on`` is the day a withdrawn occurrence stopped being owed (the amendment's
+    adoption date, a reorganisation's effective date), so a status as of an earlier day judges
+    it as the work it then was. Rows withdrawn before the field existed have none: they read
+    as withdrawn on every date."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Chưa hoàn thành")
@@ -314,6 +319,12 @@ class Occurrence(models.Model):
     scope = models.CharField(_("phạm vi"), max_length=300, blank=True)
     status = models.CharField(
         _("tình trạng"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    withdrawn_on = models.DateField(
+        _("không còn thực hiện từ ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày văn bản điều chỉnh hoặc việc sắp xếp tổ chức có hiệu lực."),
     )
 
     class Meta:

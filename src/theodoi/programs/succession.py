@@ -14,6 +14,21 @@ predecessor already did, stays with it. So the history shows who owed what, and 
 A successor that already owes the same period on the task (same due date and label: two
 merged districts that both owed "Năm 2025") owes it once: the predecessor's duplicate is
 withdrawn rather than moved.
+
+Whatever is withdrawn here is withdrawn on the effective date (``Occurrence.withdrawn_on``):
+until then the predecessor owed it, and a status as of an earlier day says so.
+
+The lead (``Task.lead``, chủ trì) moves with the lead's work: a task whose lead passed its
+open work on to exactly one successor gets that successor as lead; when several successors
+received it (a split) or none did (abolished without successor), nobody can say which body
+leads now, so the lead is cleared and the task flagged for the office (``needs_lead``). A
+task whose lead owed nothing more from the date keeps it: that body led the task while it
+was owed, and there is nothing left to lead. Each change is a ``Task.save()``, so the audit
+trail records the former and the new lead.
+
+``Successions`` answers the importer's two questions about recorded reorganisations: which
+bodies carry a body's work on a given day (an amendment that still names a merged district),
+and whose work a body took over (so it is not given again what its predecessors owed).
 """
 
 from __future__ import annotations
@@ -28,7 +43,7 @@ from django.utils import timezone
 from theodoi.orgs.models import Kind, Level, Organization, Reorganization
 from theodoi.parsing.text import nfc
 
-from .models import ROLE_FIELDS, Assignment, Occurrence
+from .models import ROLE_FIELDS, Assignment, Occurrence, Task
 
 OPEN = Occurrence.Status.OPEN
 WITHDRAWN = Occurrence.Status.WITHDRAWN
@@ -67,6 +82,8 @@ class TransferSummary:
     assignments_created: int = 0
     assignments_reused: int = 0
     memberships_added: int = 0
+    leads_moved: int = 0  # tasks whose lead is now the successor
+    leads_to_designate: int = 0  # tasks whose lead was cleared: the office designates one
     transfers: list[Transfer] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -106,6 +123,21 @@ class TransferSummary:
                 f"Phân công của cơ quan kế thừa: {self.assignments_created} mới,"
                 f" {self.assignments_reused} đã có."
             )
+        if self.leads_moved:
+            out.append(
+                f"{self.leads_moved} nhiệm vụ do cơ quan trước chủ trì nay do cơ quan kế thừa"
+                " chủ trì."
+            )
+        if self.leads_to_designate:
+            why = (
+                "nhiều cơ quan kế thừa cùng nhận"
+                if len(self.successors) > 1
+                else "không có cơ quan kế thừa"
+            )
+            out.append(
+                f"{self.leads_to_designate} nhiệm vụ do cơ quan trước chủ trì cần chỉ định"
+                f" cơ quan chủ trì mới ({why})."
+            )
         if self.memberships_added:
             out.append(f"Cơ quan kế thừa được thêm vào {self.memberships_added} nhóm cơ quan.")
         out.append(
@@ -138,6 +170,7 @@ def apply_reorganization(*, reorganization: Reorganization) -> TransferSummary:
             predecessors=[p.name for p in predecessors],
             successors=[s.name for s in successors],
         )
+        led: dict[int, set[int]] = {}  # task led by a predecessor -> successors given its work
         for predecessor in predecessors:
             assignments = (
                 Assignment.objects.filter(organization=predecessor)
@@ -152,7 +185,10 @@ def apply_reorganization(*, reorganization: Reorganization) -> TransferSummary:
                 )
                 if not due:
                     continue
-                _transfer(old, due, predecessor, successors, effective, summary)
+                received = _transfer(old, due, predecessor, successors, effective, summary)
+                task = old.task
+                if task.lead_id == predecessor.pk and task.withdrawn_in_id is None:
+                    led.setdefault(task.pk, set()).update(s.pk for s in received)
                 if old.active_to is None or old.active_to > end:
                     old.active_to = end
                     old.save(update_fields=["active_to"])
@@ -165,6 +201,7 @@ def apply_reorganization(*, reorganization: Reorganization) -> TransferSummary:
                 if joining:
                     group.members.add(*joining)
                     summary.memberships_added += len(joining)
+        _move_leads(led, successors, summary)
         locked.applied_at = timezone.now()
         locked.save(update_fields=["applied_at"])
         reorganization.applied_at = locked.applied_at
@@ -213,7 +250,9 @@ def _transfer(
     successors: list[Organization],
     effective: dt.date,
     summary: TransferSummary,
-) -> None:
+) -> list[Organization]:
+    """Pass ``due`` on (see the module's docstring); the successors that received it."""
+
     def record(successor, new, count, reused=False):
         summary.transfers.append(
             Transfer(
@@ -229,10 +268,10 @@ def _transfer(
         )
 
     if not successors:
-        Occurrence.objects.filter(pk__in=[o.pk for o in due]).update(status=WITHDRAWN)
+        _withdraw([o.pk for o in due], effective)
         summary.withdrawn += len(due)
         record(None, None, len(due))
-        return
+        return []
     if len(successors) == 1:
         new, reused = _successor_assignment(old, successors[0], effective, summary)
         owed = _owed_periods(new)
@@ -242,11 +281,11 @@ def _transfer(
             (duplicate if period in owed else moving).append(occurrence.pk)
             owed.add(period)
         Occurrence.objects.filter(pk__in=moving).update(assignment=new)
-        Occurrence.objects.filter(pk__in=duplicate).update(status=WITHDRAWN)
+        _withdraw(duplicate, effective)
         summary.moved += len(moving)
         summary.duplicates += len(duplicate)
         record(successors[0], new, len(moving), reused)
-        return
+        return successors
     for successor in successors:
         new, reused = _successor_assignment(old, successor, effective, summary)
         owed = _owed_periods(new)
@@ -270,8 +309,31 @@ def _transfer(
         Occurrence.objects.bulk_create(copies)
         summary.copied += len(copies)
         record(successor, new, len(copies), reused)
-    Occurrence.objects.filter(pk__in=[o.pk for o in due]).update(status=WITHDRAWN)
+    _withdraw([o.pk for o in due], effective)
     summary.withdrawn += len(due)
+    return successors
+
+
+def _withdraw(pks: list[int], effective: dt.date) -> None:
+    """No longer owed from the effective date: owed until then, as the status reads it."""
+    Occurrence.objects.filter(pk__in=pks).update(status=WITHDRAWN, withdrawn_on=effective)
+
+
+def _move_leads(
+    led: dict[int, set[int]], successors: list[Organization], summary: TransferSummary
+) -> None:
+    """The lead follows the lead's work (see the module's docstring). A ``save()`` per task,
+    not an ``update()``, so the audit trail records each change."""
+    by_pk = {s.pk: s for s in successors}
+    for task in Task.objects.filter(pk__in=led).order_by("program_id", "position", "pk"):
+        received = led[task.pk]
+        if len(received) == 1:
+            task.lead, task.needs_lead = by_pk[next(iter(received))], False
+            summary.leads_moved += 1
+        else:
+            task.lead, task.needs_lead = None, True
+            summary.leads_to_designate += 1
+        task.save(update_fields=["lead", "needs_lead"])
 
 
 def _successor_assignment(
@@ -308,6 +370,94 @@ def _successor_assignment(
 
 def _owed_periods(assignment: Assignment) -> set[tuple[dt.date, str]]:
     return set(assignment.occurrences.exclude(status=WITHDRAWN).values_list("due_date", "label"))
+
+
+_DONE_TO = {
+    Reorganization.Kind.MERGE: "đã sáp nhập",
+    Reorganization.Kind.SPLIT: "đã chia tách",
+    Reorganization.Kind.RENAME: "đã đổi tên",
+    Reorganization.Kind.ABOLISH: "đã giải thể",
+}
+
+
+@dataclass(frozen=True)
+class Succession:
+    """Who carries the work of a body that no longer exists on a day: the successors of the
+    reorganisation that ended it, followed through later ones, as of that day."""
+
+    body: Organization
+    reorganization: Reorganization  # the one that ended ``body``
+    successors: tuple[Organization, ...]  # valid on the day; empty: nobody took it over
+
+    @property
+    def since(self) -> dt.date:
+        return self.reorganization.effective
+
+    def describe(self) -> str:
+        """The change, for messages: "Huyện ủy Sơn Tịnh đã sáp nhập (từ 01/07/2025)"."""
+        done = _DONE_TO.get(self.reorganization.kind, "đã sắp xếp lại")
+        return f"{self.body.name} {done} (từ {self.since:%d/%m/%Y})"
+
+
+class Successions:
+    """The recorded reorganisations, read once (at most three queries), for an import that
+    asks about many bodies: who carries a body's work on a day (``on``), and whose work a
+    body took over (``predecessors``)."""
+
+    def __init__(self) -> None:
+        self._ended: dict[int, list[Reorganization]] = {}  # predecessor -> reorganisations
+        self._before: dict[int, set[int]] = {}  # successor -> its direct predecessors
+        reorganizations = Reorganization.objects.prefetch_related(
+            "predecessors", "successors"
+        ).order_by("effective", "pk")
+        for reorganization in reorganizations:
+            for predecessor in reorganization.predecessors.all():
+                self._ended.setdefault(predecessor.pk, []).append(reorganization)
+                for successor in reorganization.successors.all():
+                    self._before.setdefault(successor.pk, set()).add(predecessor.pk)
+
+    def on(self, organization: Organization, day: dt.date) -> Succession | None:
+        """None while ``organization`` is valid on ``day``, or when no reorganisation records
+        what became of it (its own record is then all there is). Otherwise the successors
+        valid that day: a successor itself reorganised by then is replaced by its own."""
+        ended = self._ended_by(organization, day)
+        if ended is None:
+            return None
+        found: dict[int, Organization] = {}
+        seen = {organization.pk}
+
+        def follow(body: Organization) -> None:
+            if body.pk in seen:
+                return
+            seen.add(body.pk)
+            later = self._ended_by(body, day)
+            if later is None:
+                found.setdefault(body.pk, body)
+                return
+            for successor in later.successors.all():
+                follow(successor)
+
+        for successor in ended.successors.all():
+            follow(successor)
+        ordered = sorted(found.values(), key=lambda body: (body.name_key, body.pk))
+        return Succession(body=organization, reorganization=ended, successors=tuple(ordered))
+
+    def predecessors(self, organization_id: int) -> set[int]:
+        """The bodies whose work ``organization_id`` took over, through every step."""
+        found: set[int] = set()
+        stack = [organization_id]
+        while stack:
+            for pk in self._before.get(stack.pop(), ()):
+                if pk not in found and pk != organization_id:
+                    found.add(pk)
+                    stack.append(pk)
+        return found
+
+    def _ended_by(self, organization: Organization, day: dt.date) -> Reorganization | None:
+        if organization.valid_to is None or organization.valid_to >= day:
+            return None
+        started = [r for r in self._ended.get(organization.pk, ()) if r.effective <= day]
+        return started[-1] if started else None
 
 
 def record_reorganization(

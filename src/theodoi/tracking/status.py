@@ -3,12 +3,13 @@
 ``occurrence_status(occurrence, as_of=day)`` says where one occurrence stood at the end of
 ``day``; ``statuses(occurrences, as_of=day)`` does the same for many in a few queries;
 ``tally(...)`` counts statuses and gives the completion rate offices publish. The status at
-the end of Q2/2021 computed in 2026 is the one computed on 30/06/2021 (up to the one
-limitation below), because only dated records are read:
+the end of Q2/2021 computed in 2026 is the one computed on 30/06/2021, because only dated
+records are read:
 
-- The history is the ``ReportRevision`` rows with ``at`` before the end of the day and the
-  ``Extension`` rows decided (``decided_at``) before the end of the day. "The end of the day"
-  is midnight at the start of the next day in the project's time zone (``TIME_ZONE``,
+- The history is the ``ReportRevision`` rows with ``at`` before the end of the day, the
+  ``Extension`` rows decided (``decided_at``) before the end of the day, and the day an
+  occurrence was withdrawn (``Occurrence.withdrawn_on``). "The end of the day" is midnight
+  at the start of the next day in the project's time zone (``TIME_ZONE``,
   Asia/Ho_Chi_Minh), not the time zone of whoever asks. ``ProgressReport``'s current fields
   and ``Occurrence.status`` "done" are never read for an answer: they describe today.
 
@@ -70,10 +71,13 @@ No deadline ("Thường xuyên")
 
 Withdrawn
 - An occurrence with status "withdrawn" (its task withdrawn by an amendment, its body
-  abolished, a split's originals, a duplicate) is in bucket "withdrawn" (Không còn thực hiện)
-  on every date, whatever was reported, and stays out of the rate. Limitation:
-  ``Occurrence.status`` is current, not historical, and nothing records when it was
-  withdrawn, so a status as of a date before the withdrawal also says "withdrawn".
+  abolished, a split's originals, a duplicate) and ``withdrawn_on`` W is judged like any
+  other as of the days before W (it was owed then: overdue counts against the body, a done
+  report counts for it) and is in bucket "withdrawn" (Không còn thực hiện) from W on,
+  whatever was reported, out of the rate. W is the amendment's adoption date or the
+  reorganisation's effective date: from that day the work is no longer asked.
+- A withdrawn occurrence without ``withdrawn_on`` (withdrawn before the date was recorded)
+  is "withdrawn" on every date: nothing says since when, and guessing would rewrite history.
 
 Due soon (sắp đến hạn)
 - ``due_soon``: not done, not withdrawn, not no-deadline, and
@@ -240,7 +244,7 @@ def occurrence_status(
     if approved:
         due = max(approved, key=lambda e: (e.decided_at, e.pk or 0)).new_due
     done_on = _done_on(history)
-    if occurrence.status == Occurrence.Status.WITHDRAWN:
+    if _withdrawn(occurrence, as_of):
         bucket = WITHDRAWN
     elif _without_deadline(occurrence):
         bucket = NO_DEADLINE
@@ -428,6 +432,13 @@ def _done_on(history: list[ReportRevision]) -> dt.date | None:
 
 def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _withdrawn(occurrence: Occurrence, as_of: dt.date) -> bool:
+    """Withdrawn as of the day: from its ``withdrawn_on`` on, or always when it has none."""
+    if occurrence.status != Occurrence.Status.WITHDRAWN:
+        return False
+    return occurrence.withdrawn_on is None or as_of >= occurrence.withdrawn_on
 
 
 def _without_deadline(occurrence: Occurrence) -> bool:
