@@ -6,83 +6,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0001_initial'),
-        ('tracking', '0002_append_only_audit_log'),
+        ("programs", "0001_initial"),
+        ("tracking", "0002_append_only_audit_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(verbose_name='tạo lúc')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL, verbose_name='người dùng')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(verbose_name="tạo lúc")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người dùng",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch iCal',
-                'verbose_name_plural': 'lịch iCal',
+                "verbose_name": "lịch iCal",
+                "verbose_name_plural": "lịch iCal",
             },
         ),
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='ngày')),
-                ('address', models.CharField(max_length=254, verbose_name='địa chỉ thư')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='tiêu đề')),
-                ('created_at', models.DateTimeField(verbose_name='tạo lúc')),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='số lần gửi')),
-                ('last_error', models.TextField(blank=True, verbose_name='lỗi lần gửi cuối')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='đã gửi lúc')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to=settings.AUTH_USER_MODEL, verbose_name='người nhận')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="ngày")),
+                ("address", models.CharField(max_length=254, verbose_name="địa chỉ thư")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="tiêu đề")),
+                ("created_at", models.DateTimeField(verbose_name="tạo lúc")),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="số lần gửi"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="lỗi lần gửi cuối")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="đã gửi lúc")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người nhận",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thư tổng hợp',
-                'verbose_name_plural': 'thư tổng hợp',
-                'ordering': ['-day', 'recipient'],
+                "verbose_name": "thư tổng hợp",
+                "verbose_name_plural": "thư tổng hợp",
+                "ordering": ["-day", "recipient"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'Sắp đến hạn'), ('due_today', 'Đến hạn hôm nay'), ('overdue', 'Quá hạn'), ('monitor_daily', 'Tổng hợp hằng ngày')], max_length=20, verbose_name='loại')),
-                ('day', models.DateField(verbose_name='ngày')),
-                ('key', models.CharField(max_length=60, verbose_name='đối tượng')),
-                ('due', models.DateField(blank=True, null=True, verbose_name='hạn')),
-                ('text', models.TextField(verbose_name='nội dung')),
-                ('link', models.CharField(blank=True, max_length=300, verbose_name='liên kết')),
-                ('created_at', models.DateTimeField(verbose_name='tạo lúc')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='đã xem lúc')),
-                ('digest', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='tracking.digest', verbose_name='thư tổng hợp')),
-                ('occurrence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='programs.occurrence', verbose_name='kỳ thực hiện')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='người nhận')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_soon", "Sắp đến hạn"),
+                            ("due_today", "Đến hạn hôm nay"),
+                            ("overdue", "Quá hạn"),
+                            ("monitor_daily", "Tổng hợp hằng ngày"),
+                        ],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="ngày")),
+                ("key", models.CharField(max_length=60, verbose_name="đối tượng")),
+                ("due", models.DateField(blank=True, null=True, verbose_name="hạn")),
+                ("text", models.TextField(verbose_name="nội dung")),
+                ("link", models.CharField(blank=True, max_length=300, verbose_name="liên kết")),
+                ("created_at", models.DateTimeField(verbose_name="tạo lúc")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="đã xem lúc")),
+                (
+                    "digest",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to="tracking.digest",
+                        verbose_name="thư tổng hợp",
+                    ),
+                ),
+                (
+                    "occurrence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="programs.occurrence",
+                        verbose_name="kỳ thực hiện",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người nhận",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thông báo',
-                'verbose_name_plural': 'thông báo',
-                'ordering': ['-day', 'kind', 'due', 'pk'],
+                "verbose_name": "thông báo",
+                "verbose_name_plural": "thông báo",
+                "ordering": ["-day", "kind", "due", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='digest',
-            constraint=models.UniqueConstraint(fields=('recipient', 'day'), name='one_digest_per_day'),
+            model_name="digest",
+            constraint=models.UniqueConstraint(
+                fields=("recipient", "day"), name="one_digest_per_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'digest'], name='notification_pending'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "digest"], name="notification_pending"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('recipient', 'kind', 'day', 'key'), name='one_notification_per_subject'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("recipient", "kind", "day", "key"), name="one_notification_per_subject"
+            ),
         ),
     ]

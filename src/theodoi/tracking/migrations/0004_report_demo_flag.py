@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracking', '0003_notifications_and_calendar'),
+        ("tracking", "0003_notifications_and_calendar"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='progressreport',
-            name='demo',
-            field=models.BooleanField(default=False, help_text='Do theodoi demo --with-history tạo ra, không phải báo cáo thật.', verbose_name='dữ liệu minh họa'),
+            model_name="progressreport",
+            name="demo",
+            field=models.BooleanField(
+                default=False,
+                help_text="Do theodoi demo --with-history tạo ra, không phải báo cáo thật.",
+                verbose_name="dữ liệu minh họa",
+            ),
         ),
     ]
