@@ -161,6 +161,10 @@ class Task(models.Model):
     )
     key = models.CharField(_("mã trong văn bản"), max_length=80)
     text = models.TextField(_("nội dung nhiệm vụ"))
+    # The text folded for search (``theodoi.programs.search.text_key``), kept by ``save``.
+    text_key = models.TextField(
+        _("nội dung không dấu (để tìm kiếm)"), blank=True, default="", editable=False
+    )
     time = models.JSONField(_("thời gian (như bộ đọc hiểu)"), default=dict)
     time_text = models.CharField(_("thời gian (như văn bản ghi)"), max_length=500, blank=True)
     time_kind = models.CharField(_("loại thời hạn"), max_length=20, db_index=True)
@@ -214,6 +218,15 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.key}] {self.text[:80]}"
+
+    def save(self, *args, **kwargs) -> None:
+        from .search import text_key
+
+        self.text_key = text_key(self.text)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "text" in fields:
+            kwargs["update_fields"] = {*fields, "text_key"}
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):

@@ -171,3 +171,102 @@ def overview(
         upcoming=upcoming,
         by_quarter=sorted(quarters.items()),
     )
+
+
+# --- The program tree: each task as its lead stands, each section rolled up ------------------
+
+# The order "worst first" in which a task's badge picks one bucket from its tally: work overdue
+# now, then work done late (a fault already made), then open work still in time, then
+# no-deadline periods, then work done on time; "withdrawn" only when nothing else is left.
+WORST_FIRST = ("open_overdue", "done_late", "open_in_time", "no_deadline", "done_on_time",
+               "withdrawn")  # fmt: skip
+
+
+def worst_bucket(tally: Tally) -> str | None:
+    """The bucket a tally is shown by (see ``WORST_FIRST``); None for an empty tally."""
+    return next((bucket for bucket in WORST_FIRST if getattr(tally, bucket)), None)
+
+
+@dataclass
+class TreeTallies:
+    """A program's tree as of a date, as counts.
+
+    - ``tasks``: a task's status is its lead's (``Task.lead``): the tally of the lead body's
+      occurrences. A task with no lead, or whose lead owes no occurrence (it only directs),
+      is judged by every body's occurrences instead.
+    - ``by_lead``: the tasks judged by their lead's occurrences (the others by everyone's).
+    - ``reported``: of those occurrences, how many no-deadline periods were reported.
+    - ``sections``: every body's occurrences of every task at or below the section (as
+      ``overview`` counts an area), so a section's rate is done ÷ due over all of them.
+    """
+
+    tasks: dict[int, Tally]
+    by_lead: set[int]
+    reported: dict[int, int]
+    sections: dict[int, Tally]
+    total: Tally
+
+
+def tree_tallies(program: Program, *, as_of: dt.date) -> TreeTallies:
+    """The tallies of a program's tasks and sections as of the end of ``as_of``, in a fixed
+    number of queries whatever the program's size."""
+    occurrences = Occurrence.objects.filter(
+        assignment__task__program=program, assignment__organization__isnull=False
+    )
+    found = statuses(occurrences, as_of=as_of)
+    everyone: dict[int, Tally] = defaultdict(Tally)
+    lead: dict[int, Tally] = defaultdict(Tally)
+    lead_reported: dict[int, int] = defaultdict(int)
+    all_reported: dict[int, int] = defaultdict(int)
+    own: dict[int, Tally] = defaultdict(Tally)
+    total = Tally()
+    rows = occurrences.values_list(
+        "pk", "assignment__organization_id", "assignment__task_id", "assignment__task__lead_id",
+        "assignment__task__section_id",
+    )  # fmt: skip
+    for pk, org_id, task_id, lead_id, section_id in rows:
+        state = found.get(pk)
+        if state is None:  # changed between the two reads
+            continue
+        total.add(state)
+        everyone[task_id].add(state)
+        reported = int(state.bucket == "no_deadline" and state.reported)
+        all_reported[task_id] += reported
+        if org_id == lead_id:
+            lead[task_id].add(state)
+            lead_reported[task_id] += reported
+        if section_id is not None:
+            own[section_id].add(state)
+    tasks, reported_by_task, by_lead = {}, {}, set()
+    for task_id, tally in everyone.items():
+        if lead.get(task_id) is not None and lead[task_id].total:
+            tasks[task_id], reported_by_task[task_id] = lead[task_id], lead_reported[task_id]
+            by_lead.add(task_id)
+        else:
+            tasks[task_id], reported_by_task[task_id] = tally, all_reported[task_id]
+    parent = dict(Section.objects.filter(program=program).values_list("pk", "parent_id"))
+    sections: dict[int, Tally] = {pk: Tally() for pk in parent}
+    for section_id, tally in own.items():
+        at: int | None = section_id
+        seen: set[int] = set()
+        while at is not None and at in sections and at not in seen:
+            seen.add(at)
+            sections[at] = sections[at] + tally
+            at = parent.get(at)
+    return TreeTallies(
+        tasks=tasks, by_lead=by_lead, reported=reported_by_task, sections=sections, total=total
+    )
+
+
+def program_tallies(programs: QuerySet[Program], *, as_of: dt.date) -> dict[int, Tally]:
+    """Each program's tally (every body's occurrences) as of the end of ``as_of``, by program
+    id, in a fixed number of queries whatever the number of programs."""
+    occurrences = Occurrence.objects.filter(
+        assignment__task__program__in=programs, assignment__organization__isnull=False
+    )
+    found = statuses(occurrences, as_of=as_of)
+    result: dict[int, Tally] = defaultdict(Tally)
+    for pk, program_id in occurrences.values_list("pk", "assignment__task__program_id"):
+        if pk in found:
+            result[program_id].add(found[pk])
+    return dict(result)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("programs/", program.programs, name="programs"),
     path("programs/<int:pk>/", program.tree, name="program"),
     path("tasks/<int:pk>/", task.task, name="task"),
+    path("evidence/<int:pk>/", task.evidence_download, name="evidence"),
     path("work/", work.my_work, name="my_work"),
     path("review/", review.queue, name="review"),
     path("organizations/", organizations.organizations, name="organizations"),

@@ -1,10 +1,379 @@
-"""Placeholder while the page is being built in this session (see issue 5)."""
+"""Import a program from the browser (the office and administrators: IMPORT_PROGRAM).
 
-from django.http import Http404
+Three steps, nothing stored before the last:
+
+1. Upload a .docx, .pdf, .md or .txt file. Its bytes are kept in
+   ``DATA_DIR/imports/<random token><suffix>`` (never under the name it was sent with) and
+   the session remembers the token, so only the person who uploaded it can import it.
+2. Preview: what the parser read (number, date, title, issuer; sections and tasks; warnings)
+   and what the importer would do, found by running the import in a transaction that is
+   rolled back (a new program, a new version of an existing one with tasks added, withdrawn
+   and changed, or nothing when the same content was imported before). Each body name the
+   registry does not know can be mapped to a known body, or left for later.
+3. Confirm ("Xác nhận nhập"): the import and the chosen mappings in one transaction, then the
+   program's page with a summary.
+
+A file that cannot be read (empty, broken, an unsupported type, too large) gets the parser's
+message next to the field, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from theodoi.orgs.models import Organization
+from theodoi.orgs.registry import registry_from_database
+from theodoi.orgs.resolve import MappingError, map_unresolved
+from theodoi.parsing import ParseError, ProgramDraft, parse_file
+from theodoi.parsing.readers import SUPPORTED
+from theodoi.parsing.text import fold
+from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
+from theodoi.programs.models import Program, ProgramVersion
+from theodoi.tracking.policy import Action, check
+
+from .common import member_required
+
+# What may be uploaded; the parser reads the content, the suffix only names the type.
+# (.doc is kept so the parser can say what to do with it.)
+SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt", ".doc")
+MAX_BYTES = 20 * 1024 * 1024
+KEEP_FOR = dt.timedelta(days=1)  # uploads never confirmed are removed after this
+SESSION_KEY = "theodoi_imports"
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _missing(*args, **kwargs):
-    raise Http404("not built yet")
+def max_bytes() -> int:
+    return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))
 
 
-upload = _missing
+def imports_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class UploadForm(forms.Form):
+    document = forms.FileField(
+        label=gettext_lazy("Tệp văn bản chương trình"),
+        allow_empty_file=True,  # the parser says what is wrong with an empty file
+        error_messages={
+            "required": gettext_lazy("Chọn tệp văn bản chương trình (.docx, .pdf, .md, .txt).")
+        },
+    )
+
+    def clean_document(self):
+        upload = self.cleaned_data["document"]
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in SUFFIXES:
+            raise forms.ValidationError(
+                "%(name)s: %(message)s",
+                params={
+                    "name": upload.name,
+                    "message": _("định dạng không hỗ trợ: %(suffix)s (hỗ trợ %(supported)s)")
+                    % {"suffix": suffix or _("không có đuôi tệp"), "supported": SUPPORTED},
+                },
+            )
+        limit = max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("%(name)s: tệp quá lớn (%(size)s MB); giới hạn %(limit)s MB."),
+                params={
+                    "name": upload.name,
+                    "size": f"{upload.size / 1048576:.1f}",
+                    "limit": f"{limit / 1048576:g}",
+                },
+            )
+        return upload
+
+
+@dataclass
+class Unresolved:
+    index: int
+    name: str
+    chosen: str = ""
+    error: str = ""
+
+
+@dataclass
+class Preview:
+    token: str
+    name: str
+    draft: ProgramDraft
+    summary: ImportSummary | None
+    error: str = ""
+    existing: Program | None = None
+    parts: list[tuple[str, str, int, int]] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    check(request.user, Action.IMPORT_PROGRAM)
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        preview = _receive(request, form)
+        if preview is not None:
+            return _show(request, preview)
+    return render(request, "web/import.html", _page(form))
+
+
+def _page(form: UploadForm, preview: Preview | None = None) -> dict:
+    return {
+        "form": form,
+        "preview": preview,
+        "max_mb": f"{max_bytes() / 1048576:g}",
+        "suffixes": SUPPORTED,
+    }
+
+
+def _show(request: HttpRequest, preview: Preview) -> HttpResponse:
+    context = _page(UploadForm(), preview)
+    context["bodies"] = Organization.objects.filter(unresolved=False).order_by("name_key")
+    return render(request, "web/import.html", context)
+
+
+def _receive(request: HttpRequest, form: UploadForm) -> Preview | None:
+    """Keep the upload under a random name and read it; a form error (and nothing kept)
+    when it cannot be read."""
+    _remove_stale()
+    upload = form.cleaned_data["document"]
+    suffix = Path(upload.name).suffix.lower()
+    token = secrets.token_hex(16)
+    path = imports_dir() / f"{token}{suffix}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    preview = _preview(token, path, upload.name)
+    if preview.summary is None and preview.error:
+        path.unlink(missing_ok=True)
+        form.add_error("document", preview.error)
+        return None
+    entries = request.session.get(SESSION_KEY, {})
+    entries[token] = {
+        "name": upload.name[:255],
+        "suffix": suffix,
+        "unresolved": [u.name for u in preview.unresolved],
+    }
+    request.session[SESSION_KEY] = entries
+    return preview
+
+
+def _preview(token: str, path: Path, name: str) -> Preview:
+    """What the file says and what importing it would do. ``summary`` None and ``error`` set
+    when it cannot be read or imported."""
+    try:
+        draft = parse_file(path, registry=registry_from_database())
+    except ParseError as exc:
+        return Preview(token, name, ProgramDraft(), None, error=f"{name}: {exc}")
+    try:
+        summary = _dry_run(path)
+    except (ParseError, ProgramImportError) as exc:
+        return Preview(token, name, draft, None, error=f"{name}: {exc}")
+    names = summary.unresolved
+    return Preview(
+        token,
+        name,
+        draft,
+        summary,
+        existing=Program.objects.filter(number=summary.program).first(),
+        parts=_parts(draft),
+        unresolved=[Unresolved(i, n) for i, n in enumerate(names)],
+    )
+
+
+class _Rollback(Exception):
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+
+
+def _dry_run(path: Path) -> ImportSummary:
+    """The importer's answer for ``path``, with everything it wrote rolled back."""
+    try:
+        with transaction.atomic():
+            raise _Rollback(import_program(path=path))
+    except _Rollback as done:
+        return done.summary
+
+
+def _parts(draft: ProgramDraft) -> list[tuple[str, str, int, int]]:
+    """The top two levels of sections (A, B, B.I ...) with the tasks in and below each:
+    (number, title, tasks, depth)."""
+    parent = {s.number: s.parent for s in draft.sections}
+    counts: dict[str, int] = defaultdict(int)
+    for task in draft.tasks:
+        at: str | None = task.section
+        seen = set()
+        while at and at not in seen:
+            seen.add(at)
+            counts[at] += 1
+            at = parent.get(at)
+    return [
+        (s.number, s.title, counts[s.number], s.number.count("."))
+        for s in draft.sections
+        if s.number.count(".") <= 1
+    ]
+
+
+def _confirm(request: HttpRequest) -> HttpResponse:
+    token = request.POST.get("token", "")
+    entries = request.session.get(SESSION_KEY, {})
+    entry = entries.get(token) if TOKEN.match(token) else None
+    path = imports_dir() / f"{token}{entry['suffix']}" if entry else None
+    if entry is None or path is None or not path.is_file():
+        messages.error(
+            request, _("Tệp tải lên không còn (đã nhập hoặc đã quá hạn); hãy tải lên lại.")
+        )
+        return redirect("web:import")
+    if request.POST.get("action") == "cancel":
+        _forget(request, token, path)
+        messages.info(request, _("Đã hủy, không nhập gì."))
+        return redirect("web:import")
+
+    names: list[str] = entry["unresolved"]
+    choices = [
+        Unresolved(i, n, chosen=request.POST.get(f"map_{i}", "").strip())
+        for i, n in enumerate(names)
+    ]
+    targets: dict[str, Organization] = {}
+    for item in choices:
+        if not item.chosen:
+            continue
+        target = Organization.objects.filter(code=item.chosen, unresolved=False).first()
+        if target is None:
+            item.error = _("Không có cơ quan mã “%(code)s” trong danh mục.") % {"code": item.chosen}
+        else:
+            targets[item.name] = target
+    if any(item.error for item in choices):
+        return _again(request, token, path, entry, choices)
+
+    try:
+        with transaction.atomic():
+            summary = import_program(path=path)
+            mapped = _map(targets)
+            if not summary.unchanged:
+                ProgramVersion.objects.filter(
+                    program__number=summary.program, number=summary.version
+                ).update(source_name=entry["name"][:400])
+    except (ParseError, ProgramImportError, MappingError) as exc:
+        return _again(request, token, path, entry, choices, error=f"{entry['name']}: {exc}")
+    _forget(request, token, path)
+    program = Program.objects.get(number=summary.program)
+    message = _summary_message(summary, mapped)
+    if summary.unchanged:
+        messages.info(request, message)
+    else:
+        messages.success(request, message)
+    return redirect("web:program", pk=program.pk)
+
+
+def _map(targets: dict[str, Organization]) -> int:
+    """Map each unresolved name chosen onto its body; the number of names mapped."""
+    mapped = 0
+    for name, target in targets.items():
+        body = Organization.objects.filter(unresolved=True, name_key=fold(name)).first()
+        if body is not None:
+            map_unresolved(unresolved=body, target=target)
+            mapped += 1
+    return mapped
+
+
+def _again(
+    request: HttpRequest,
+    token: str,
+    path: Path,
+    entry: dict,
+    choices: list[Unresolved],
+    *,
+    error: str = "",
+) -> HttpResponse:
+    """The preview once more, with what was chosen and what was wrong."""
+    preview = _preview(token, path, entry["name"])
+    by_name = {item.name: item for item in choices}
+    preview.unresolved = [by_name.get(item.name, item) for item in preview.unresolved]
+    for i, item in enumerate(preview.unresolved):
+        item.index = i
+    entry["unresolved"] = [item.name for item in preview.unresolved]
+    request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), token: entry}
+    if error:
+        preview.error = error
+    return _show(request, preview)
+
+
+def _forget(request: HttpRequest, token: str, path: Path) -> None:
+    path.unlink(missing_ok=True)
+    entries = dict(request.session.get(SESSION_KEY, {}))
+    entries.pop(token, None)
+    request.session[SESSION_KEY] = entries
+
+
+def _remove_stale() -> None:
+    """Uploads older than ``KEEP_FOR`` that were never imported."""
+    limit = time.time() - KEEP_FOR.total_seconds()
+    for path in imports_dir().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def _summary_message(summary: ImportSummary, mapped: int) -> str:
+    if summary.unchanged:
+        text = _(
+            "Văn bản này đã được nhập trước đây (chương trình %(number)s, lần %(version)s): "
+            "không có gì thay đổi."
+        ) % {"number": summary.program, "version": summary.version}
+    elif summary.version > 1:
+        text = _(
+            "Đã nhập văn bản điều chỉnh, bổ sung thành lần %(version)s của chương trình "
+            "%(number)s: thêm %(added)s, bãi bỏ %(removed)s, sửa %(changed)s nhiệm vụ; "
+            "nay có %(tasks)s nhiệm vụ, %(occurrences)s kỳ thực hiện."
+        ) % {
+            "version": summary.version,
+            "number": summary.program,
+            "added": len(summary.added),
+            "removed": len(summary.removed),
+            "changed": len(summary.changed),
+            "tasks": summary.tasks,
+            "occurrences": summary.occurrences,
+        }
+    else:
+        text = _(
+            "Đã nhập chương trình %(number)s: %(sections)s mục, %(tasks)s nhiệm vụ, "
+            "%(assignments)s phân công, %(occurrences)s kỳ thực hiện."
+        ) % {
+            "number": summary.program,
+            "sections": summary.sections,
+            "tasks": summary.tasks,
+            "assignments": summary.assignments,
+            "occurrences": summary.occurrences,
+        }
+    if mapped:
+        text += " " + _("Đã gán %(n)s tên cơ quan vào danh mục.") % {"n": mapped}
+    left = len(summary.unresolved) - mapped
+    if left > 0:
+        text += " " + _("Còn %(n)s tên cơ quan chưa xác định, gán sau ở trang quản trị.") % {
+            "n": left
+        }
+    if summary.warnings:
+        text += " " + _("%(n)s cảnh báo khi đọc văn bản.") % {"n": len(summary.warnings)}
+    return text

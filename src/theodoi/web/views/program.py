@@ -1,10 +1,135 @@
-"""Placeholder while the page is being built in this session (see issue 5)."""
+"""The programs, and one program's tree of sections and tasks as of a date."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from theodoi.programs.models import Program, Section, Task
+from theodoi.tracking.policy import Action, allows, check
+from theodoi.tracking.rollup import program_tallies, tree_tallies, worst_bucket
+from theodoi.tracking.status import Tally
+
+from .common import as_of, member_required
+
+# Sections this deep or shallower start open; deeper ones start folded (A, B, B.III open).
+OPEN_DEPTH = 1
 
 
-def _missing(*args, **kwargs):
-    raise Http404("not built yet")
+@member_required
+def programs(request: HttpRequest) -> HttpResponse:
+    """Every program the user may see, with its figures as of today."""
+    today = timezone.localdate()
+    rows = Program.objects.select_related("issuer", "parent_program").annotate(
+        task_count=Count("tasks", filter=Q(tasks__withdrawn_in__isnull=True))
+    )
+    shown = [p for p in rows if allows(request.user, Action.VIEW_PROGRAM, p)]
+    tallies = program_tallies(Program.objects.filter(pk__in=[p.pk for p in shown]), as_of=today)
+    return render(
+        request,
+        "web/programs.html",
+        {"rows": [(p, tallies.get(p.pk, Tally())) for p in shown], "as_of": today},
+    )
 
 
-programs = tree = _missing
+@dataclass
+class TaskNode:
+    task: Task
+    tally: Tally  # the lead's occurrences, or every body's when ``by_lead`` is false
+    by_lead: bool
+    reported: int
+
+    @property
+    def worst(self) -> str | None:
+        return worst_bucket(self.tally)
+
+    @property
+    def counted(self) -> int:
+        """Occurrences with a deadline still asked for: what "x/y đã hoàn thành" is out of."""
+        t = self.tally
+        return t.total - t.withdrawn - t.no_deadline
+
+
+@dataclass
+class SectionNode:
+    section: Section | None  # None: the tasks outside every section
+    depth: int
+    tally: Tally | None  # every body's occurrences at or below; None for the loose tasks
+    tasks: list[TaskNode] = field(default_factory=list)
+    children: list[SectionNode] = field(default_factory=list)
+    task_count: int = 0  # tasks at or below, withdrawn ones left out
+
+    @property
+    def open(self) -> bool:
+        return self.depth <= OPEN_DEPTH
+
+
+@member_required
+def tree(request: HttpRequest, pk: int) -> HttpResponse:
+    """The program's sections and tasks in document order, each with its status as of the
+    date (``?as_of=``); the numbers come from ``tracking.rollup.tree_tallies``."""
+    program = get_object_or_404(Program.objects.select_related("issuer"), pk=pk)
+    check(request.user, Action.VIEW_PROGRAM, program)
+    day, error = as_of(request)
+    counts = tree_tallies(program, as_of=day)
+    sections = list(Section.objects.filter(program=program).order_by("position"))
+    tasks = list(program.tasks.select_related("lead", "withdrawn_in").order_by("position"))
+    roots = build_tree(sections, tasks, counts)
+    return render(
+        request,
+        "web/program_tree.html",
+        {
+            "program": program,
+            "as_of": day,
+            "as_of_error": error,
+            "roots": roots,
+            "total": counts.total,
+            "task_count": sum(1 for t in tasks if t.withdrawn_in_id is None),
+        },
+    )
+
+
+def build_tree(sections: list[Section], tasks: list[Task], counts) -> list[SectionNode]:
+    """Nest the sections and hang each task under its own, in document order."""
+    nodes: dict[int, SectionNode] = {}
+    children: dict[int | None, list[Section]] = defaultdict(list)
+    for section in sections:
+        children[section.parent_id].append(section)
+    known = {s.pk for s in sections}
+
+    def make(section: Section, depth: int) -> SectionNode:
+        tally = counts.sections.get(section.pk) or Tally()
+        node = SectionNode(section=section, depth=depth, tally=tally)
+        nodes[section.pk] = node
+        node.children = [make(child, depth + 1) for child in children[section.pk]]
+        return node
+
+    roots = [make(s, 0) for s in children[None]]
+    # A section whose parent is missing (never in a clean import) still shows, at the top.
+    roots += [make(s, 0) for s in sections if s.parent_id and s.parent_id not in known]
+    loose = SectionNode(section=None, depth=0, tally=None)
+    for task in tasks:
+        node = TaskNode(
+            task=task,
+            tally=counts.tasks.get(task.pk, Tally()),
+            by_lead=task.pk in counts.by_lead,
+            reported=counts.reported.get(task.pk, 0),
+        )
+        nodes.get(task.section_id, loose).tasks.append(node)
+    for root in roots:
+        _count_tasks(root)
+    if loose.tasks:
+        loose.task_count = sum(1 for t in loose.tasks if t.task.withdrawn_in_id is None)
+        roots.append(loose)
+    return roots
+
+
+def _count_tasks(node: SectionNode) -> int:
+    own = sum(1 for t in node.tasks if t.task.withdrawn_in_id is None)
+    node.task_count = own + sum(_count_tasks(child) for child in node.children)
+    return node.task_count

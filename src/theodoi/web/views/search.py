@@ -1,10 +1,302 @@
-"""Placeholder while the page is being built in this session (see issue 5)."""
+"""Search and filters: the occurrences (and, for a text alone, the tasks) a person may see,
+by text without diacritics, area, body, role, status as of a date, and due dates.
 
-from django.http import Http404
+Every filter is a GET parameter, so a result is a link to share: ``q``, ``program`` (id),
+``area`` (section id, with the sections below it), ``body`` (organisation code), ``role``,
+``status`` (a status bucket or ``due_soon``), ``due_from``/``due_to`` (yyyy-mm-dd or
+dd/mm/yyyy), ``as_of`` (the day statuses are judged at; today by default), ``page``.
+
+The database does the text, area, body, role and due-date filters
+(``theodoi.programs.search``); the status, and due dates moved by extensions, are judged by
+``theodoi.tracking.status.statuses`` over the rows those filters leave, and only when asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from theodoi.orgs.models import Organization
+from theodoi.programs.models import Assignment, Occurrence, Program, Section, Task
+from theodoi.programs.search import (
+    ROLES,
+    Criteria,
+    match_span,
+    matching_occurrences,
+    matching_tasks,
+)
+from theodoi.tracking.models import Extension
+from theodoi.tracking.policy import visible_occurrences
+from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL, statuses
+
+from .common import member_required, parse_day
+
+PER_PAGE = 50
+DUE_SOON = "due_soon"
+ASKING = ("q", "program", "area", "body", "role", "status", "due_from", "due_to")
 
 
-def _missing(*args, **kwargs):
-    raise Http404("not built yet")
+def role_choices() -> list[tuple[str, str]]:
+    return [(role, Assignment._meta.get_field(role).verbose_name) for role in ROLES]
 
 
-search = _missing
+def status_choices() -> list[tuple[str, str]]:
+    found = [(bucket, gettext_lazy(BUCKET_LABELS[bucket])) for bucket in BUCKETS]
+    return [*found, (DUE_SOON, gettext_lazy(DUE_SOON_LABEL))]
+
+
+class SearchForm(forms.Form):
+    """The filters as typed; ``criteria()`` once valid. Every bad value is an error on its
+    own field, in Vietnamese, never an exception. (Tasks are not filtered by the policy: every
+    member may see the program's text, VIEW_TASK; occurrences are.)"""
+
+    q = forms.CharField(required=False, max_length=300, strip=True)
+    program = forms.CharField(required=False)
+    area = forms.CharField(required=False)
+    body = forms.CharField(required=False)
+    role = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False)
+    due_from = forms.CharField(required=False)
+    due_to = forms.CharField(required=False)
+    as_of = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        unknown = {"invalid_choice": _("Không có lựa chọn “%(value)s”.")}
+        self.fields["role"].choices = [("", ""), *role_choices()]
+        self.fields["role"].error_messages.update(unknown)
+        self.fields["status"].choices = [("", ""), *status_choices()]
+        self.fields["status"].error_messages.update(unknown)
+
+    def _day(self, name: str) -> dt.date | None:
+        raw = self.cleaned_data.get(name, "").strip()
+        day = parse_day(raw)
+        if raw and day is None:
+            raise forms.ValidationError(
+                _("“%(value)s” không phải là ngày (dd/mm/yyyy)."), params={"value": raw}
+            )
+        return day
+
+    def clean_due_from(self) -> dt.date | None:
+        return self._day("due_from")
+
+    def clean_due_to(self) -> dt.date | None:
+        return self._day("due_to")
+
+    def clean_as_of(self) -> dt.date:
+        return self._day("as_of") or timezone.localdate()
+
+    def clean_program(self) -> Program | None:
+        raw = self.cleaned_data.get("program", "").strip()
+        if not raw:
+            return None
+        found = Program.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if found is None:
+            raise forms.ValidationError(_("Không có chương trình này."))
+        return found
+
+    def clean_body(self) -> Organization | None:
+        raw = self.cleaned_data.get("body", "").strip()
+        if not raw:
+            return None
+        found = Organization.objects.filter(code=raw).first()
+        if found is None:
+            raise forms.ValidationError(
+                _("Không có cơ quan mã “%(value)s”."), params={"value": raw}
+            )
+        return found
+
+    def clean_area(self) -> Section | None:
+        raw = self.cleaned_data.get("area", "").strip()
+        if not raw:
+            return None
+        found = Section.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if found is None:
+            raise forms.ValidationError(_("Không có mục này."))
+        return found
+
+    def clean(self) -> dict:
+        data = super().clean()
+        program, area = data.get("program"), data.get("area")
+        if program is not None and area is not None and area.program_id != program.pk:
+            self.add_error("area", _("Mục này không thuộc chương trình đã chọn."))
+        start, end = data.get("due_from"), data.get("due_to")
+        if start and end and start > end:
+            self.add_error("due_to", _("Ngày cuối phải sau ngày đầu."))
+        return data
+
+    def criteria(self) -> Criteria:
+        data = self.cleaned_data
+        return Criteria(
+            text=data["q"],
+            program=data["program"],
+            area=data["area"],
+            body=data["body"],
+            role=data["role"] or None,
+            due_from=data["due_from"],
+            due_to=data["due_to"],
+        )
+
+
+@dataclass
+class TaskHit:
+    """A task found by its text, with the words that matched to show."""
+
+    task: Task
+    before: str
+    hit: str
+    after: str
+
+
+@member_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    asked = any(request.GET.get(name, "").strip() for name in ASKING)
+    valid = form.is_valid()
+    # Fields typed well keep their value even when another field has an error.
+    day = form.cleaned_data.get("as_of") or _fallback_day(form)
+    chosen = form.cleaned_data.get("program")
+    context = {
+        "form": form,
+        "asked": asked,
+        "as_of": day,
+        "programs": Program.objects.order_by("-pk"),
+        "program": chosen,
+        "sections": _section_choices(chosen),
+        "bodies": _with_chosen(_body_choices(chosen), form.cleaned_data.get("body")),
+        "roles": role_choices(),
+        "status_options": status_choices(),
+        "values": _values(form),
+    }
+    if asked and valid:
+        context.update(_results(request, form.criteria(), form.cleaned_data, day))
+    return render(request, "web/search.html", context)
+
+
+def _results(request: HttpRequest, criteria: Criteria, data: dict, day: dt.date) -> dict:
+    status = data["status"] or None
+    rows = visible_occurrences(request.user).filter(assignment__organization__isnull=False)
+    due_also = None
+    if criteria.due_from or criteria.due_to:
+        # An approved extension may move a due date into (or out of) the range: keep those
+        # rows for the status rules to judge.
+        moved = Extension.objects.filter(status=Extension.Status.APPROVED).values("occurrence")
+        due_also = Q(pk__in=moved)
+    found = matching_occurrences(rows, criteria, due_also=due_also)
+    found = (
+        found.select_related("assignment__task", "assignment__organization")
+        .defer("assignment__task__text_key", "assignment__task__milestones")
+        .order_by("due_date", "assignment__task__position", "pk")
+    )
+    number = request.GET.get("page")
+    if status or due_also is not None:
+        # Statuses are not in the database: judge the filtered rows, keep those that fit.
+        loaded = list(found)
+        states = statuses(loaded, as_of=day)
+        kept = [
+            (occurrence, states[occurrence.pk])
+            for occurrence in loaded
+            if _fits(states[occurrence.pk], status=status, criteria=criteria)
+        ]
+        page = Paginator(kept, PER_PAGE).get_page(number)
+        occurrences = list(page.object_list)
+    else:
+        page = Paginator(found, PER_PAGE).get_page(number)
+        shown: list[Occurrence] = list(page.object_list)
+        states = statuses(shown, as_of=day)
+        occurrences = [(occurrence, states[occurrence.pk]) for occurrence in shown]
+    result = {
+        "page": page,
+        "rows": occurrences,
+        "count": page.paginator.count,
+        "status_label": dict(status_choices()).get(status or ""),
+    }
+    if criteria.text_only and not status:
+        result.update(_task_results(request, criteria))
+    return result
+
+
+def _fits(state, *, status: str | None, criteria: Criteria) -> bool:
+    if status == DUE_SOON and not state.due_soon:
+        return False
+    if status and status != DUE_SOON and state.bucket != status:
+        return False
+    if criteria.due_from and state.due < criteria.due_from:
+        return False
+    return not (criteria.due_to and state.due > criteria.due_to)
+
+
+def _task_results(request: HttpRequest, criteria: Criteria) -> dict:
+    tasks = matching_tasks(
+        Task.objects.select_related("program", "section", "lead"), criteria
+    ).order_by("program_id", "position", "pk")
+    page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("task_page"))
+    hits = []
+    for task in page.object_list:
+        span = match_span(task.text, criteria.text)
+        if span is None:
+            hits.append(TaskHit(task, _clip(task.text), "", ""))
+            continue
+        start, end = span
+        lead = max(0, start - 80)
+        before = ("…" if lead else "") + task.text[lead:start]
+        after = _clip(task.text[end:], 160)
+        hits.append(TaskHit(task, before, task.text[start:end], after))
+    return {"task_page": page, "task_hits": hits, "task_count": page.paginator.count}
+
+
+def _clip(text: str, length: int = 240) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _fallback_day(form: SearchForm) -> dt.date:
+    """The "as of" day when the form has errors: the one typed if it is a date, else today."""
+    return parse_day(form.data.get("as_of")) or timezone.localdate()
+
+
+def _values(form: SearchForm) -> dict[str, str]:
+    """What each field shows: the value typed, dates as a date field wants them."""
+    values = {name: str(form.data.get(name, "")).strip() for name in form.fields}
+    for name in ("due_from", "due_to", "as_of"):
+        day = parse_day(values[name])
+        if day is not None:
+            values[name] = day.isoformat()
+    if not values["as_of"]:
+        values["as_of"] = timezone.localdate().isoformat()
+    return values
+
+
+def _section_choices(program: Program | None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The sections to choose an area from, grouped by program (newest program first)."""
+    sections = Section.objects.only("pk", "number", "title", "program_id")
+    if program is not None:
+        sections = sections.filter(program=program)
+    numbers = dict(Program.objects.values_list("pk", "number"))
+    groups: dict[int, list[tuple[int, str]]] = {}
+    for s in sections.order_by("-program_id", "position"):
+        groups.setdefault(s.program_id, []).append((s.pk, f"{s.number}. {_clip(s.title, 70)}"))
+    return [(numbers[pk], options) for pk, options in groups.items()]
+
+
+def _body_choices(program: Program | None) -> list[tuple[str, str]]:
+    """The bodies that have work in the program (every program when none is chosen)."""
+    rows = Organization.objects.filter(assignments__isnull=False)
+    if program is not None:
+        rows = rows.filter(assignments__task__program=program)
+    return list(rows.distinct().order_by("name_key").values_list("code", "name"))
+
+
+def _with_chosen(bodies: list[tuple[str, str]], chosen: Organization | None) -> list:
+    """The body asked for stays in the list even when it has no work in the program."""
+    if chosen is not None and all(code != chosen.code for code, _name in bodies):
+        return [(chosen.code, chosen.name), *bodies]
+    return bodies

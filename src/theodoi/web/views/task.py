@@ -1,10 +1,288 @@
-"""Placeholder while the page is being built in this session (see issue 5)."""
+"""One task: its text, bodies and roles, periods with their status as of a date, the reports
+and evidence the user may see, extensions, and the history of changes.
 
-from django.http import Http404
+What the program's document says (the text, the roles and the bodies named, the time and the
+periods it gives) is the program's text, open to every member (``VIEW_TASK``). A body's own
+record (its periods' status, its reports and files, its extensions, its assignment's history)
+is shown only as the permission policy allows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from auditlog.models import LogEntry
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from theodoi.programs.models import ROLE_FIELDS, Assignment, Occurrence, Section, Task
+from theodoi.tracking import audit
+from theodoi.tracking.evidence import open_file
+from theodoi.tracking.models import EvidenceFile, ReportRevision
+from theodoi.tracking.policy import (
+    Action,
+    allows,
+    check,
+    visible_extensions,
+    visible_occurrences,
+    visible_reports,
+)
+from theodoi.tracking.status import statuses
+
+from .common import as_of, member_required
+
+REVISION_ACTIONS = {
+    "create": _("Lập báo cáo"),
+    "edit": _("Sửa báo cáo"),
+    "submit": _("Gửi báo cáo"),
+    "sign_off": _("Thủ trưởng ký duyệt"),
+    "confirm": _("Văn phòng xác nhận"),
+    "return": _("Văn phòng trả lại"),
+}
+TIME_KINDS = {
+    "deadline": _("Có thời hạn"),
+    "recurring": _("Định kỳ"),
+    "continuous": _("Thường xuyên"),
+    "ongoing": _("Từ một năm và những năm tiếp theo"),
+    "compound": _("Nhiều mốc"),
+    "unknown": _("Chưa đọc hiểu được"),
+}
+ROLE_LABELS = {name: Assignment._meta.get_field(name).verbose_name for name in ROLE_FIELDS}
+AUDIT_ACTIONS = {
+    LogEntry.Action.CREATE: _("Tạo mới"),
+    LogEntry.Action.UPDATE: _("Sửa"),
+    LogEntry.Action.DELETE: _("Xóa"),
+    LogEntry.Action.ACCESS: _("Xem"),
+}
 
 
-def _missing(*args, **kwargs):
-    raise Http404("not built yet")
+@dataclass
+class RoleRow:
+    """A body (or a group) named on the task, with its roles; a group with its members."""
+
+    assignment: Assignment
+    roles: list[str]
+    is_lead: bool
+    members: list[RoleRow] = field(default_factory=list)
 
 
-task = _missing
+@dataclass
+class BodyWork:
+    """One assignment's periods, each with its status as of the date."""
+
+    assignment: Assignment
+    is_lead: bool
+    rows: list[tuple[Occurrence, object]]
+
+
+@dataclass
+class AuditRow:
+    what: str
+    at: object
+    actor: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+@member_required
+def task(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(
+        Task.objects.select_related(
+            "program", "section", "lead", "added_in", "changed_in", "withdrawn_in"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    check(user, Action.VIEW_TASK, found)
+    day, error = as_of(request)
+    assignments = list(
+        found.assignments.select_related(
+            "organization", "group", "via_group", "transferred_from__organization"
+        ).order_by("pk")
+    )
+    return render(
+        request,
+        "web/task.html",
+        {
+            "task": found,
+            "as_of": day,
+            "as_of_error": error,
+            "breadcrumb": breadcrumb(found),
+            "time_kind": TIME_KINDS.get(found.time_kind, found.time_kind),
+            "roles": role_rows(found, assignments),
+            "schedule": schedule(found),
+            "work": body_work(user, found, assignments, day),
+            "reports": reports(user, found),
+            "extensions": list(
+                visible_extensions(user)
+                .filter(occurrence__assignment__task=found)
+                .select_related(
+                    "occurrence__assignment__organization", "requested_by", "decided_by"
+                )
+                .order_by("requested_at", "pk")
+            ),
+            "history": history(user, found, assignments),
+            "lower_programs": list(found.lower_programs.order_by("number")),
+        },
+    )
+
+
+@member_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An evidence file, for those the permission policy lets see it (``open_file`` asks)."""
+    evidence = get_object_or_404(
+        EvidenceFile.objects.select_related("report__occurrence__assignment__task"), pk=pk
+    )
+    handle, content_type, name = open_file(user=request.user, evidence=evidence)
+    return FileResponse(handle, content_type=content_type, as_attachment=True, filename=name)
+
+
+def breadcrumb(task: Task) -> list[Section]:
+    """The task's section and those above it, top first."""
+    if task.section_id is None:
+        return []
+    by_pk = {s.pk: s for s in Section.objects.filter(program_id=task.program_id)}
+    chain, at, seen = [], task.section_id, set()
+    while at is not None and at in by_pk and at not in seen:
+        seen.add(at)
+        chain.append(by_pk[at])
+        at = by_pk[at].parent_id
+    return chain[::-1]
+
+
+def role_rows(task: Task, assignments: list[Assignment]) -> list[RoleRow]:
+    """The bodies the document names, in its order; a group's members under the group.
+    The document's text, so every member sees it (``VIEW_TASK``)."""
+
+    def row(a: Assignment) -> RoleRow:
+        return RoleRow(
+            assignment=a,
+            roles=[str(ROLE_LABELS[r]) for r in a.roles],
+            is_lead=a.organization_id is not None and a.organization_id == task.lead_id,
+        )
+
+    groups = {a.group_id: row(a) for a in assignments if a.organization_id is None}
+    rows: list[RoleRow] = []
+    for a in assignments:
+        if a.organization_id is None:
+            rows.append(groups[a.group_id])
+        elif a.via_group_id in groups:
+            groups[a.via_group_id].members.append(row(a))
+        else:
+            rows.append(row(a))
+    return rows
+
+
+def schedule(task: Task) -> list[dict]:
+    """The periods the task's time gives, once each whoever owes them."""
+    seen: dict[tuple, dict] = {}
+    periods = (
+        Occurrence.objects.filter(assignment__task=task)
+        .exclude(status=Occurrence.Status.WITHDRAWN)
+        .values("label", "due_date", "period_start", "scope", "source")
+        .order_by("due_date", "label")
+    )
+    for period in periods:
+        seen.setdefault((period["label"], period["due_date"], period["scope"]), period)
+    return list(seen.values())
+
+
+def body_work(user, task: Task, assignments: list[Assignment], day) -> list[BodyWork]:
+    """Each visible assignment's periods with their status as of ``day``, the lead first."""
+    occurrences = list(
+        visible_occurrences(user)
+        .filter(assignment__task=task, assignment__organization__isnull=False)
+        .select_related("assignment__task", "assignment__organization")
+        .order_by("due_date", "pk")
+    )
+    found = statuses(occurrences, as_of=day)
+    by_assignment: dict[int, list] = defaultdict(list)
+    for occurrence in occurrences:
+        by_assignment[occurrence.assignment_id].append((occurrence, found[occurrence.pk]))
+    work = [
+        BodyWork(
+            assignment=a,
+            is_lead=a.organization_id == task.lead_id,
+            rows=by_assignment[a.pk],
+        )
+        for a in assignments
+        if a.pk in by_assignment
+    ]
+    work.sort(key=lambda w: (not w.is_lead, w.assignment.organization.name_key))
+    return work
+
+
+def reports(user, task: Task) -> list:
+    """The reports on the task the user may see, with their files and review history."""
+    rows = list(
+        visible_reports(user)
+        .filter(occurrence__assignment__task=task)
+        .select_related(
+            "organization", "occurrence__assignment__task", "occurrence__assignment__organization"
+        )
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=ReportRevision.objects.select_related("by").order_by("version"),
+            ),
+            "files",
+        )
+        .order_by("occurrence__due_date", "organization__name", "pk")
+    )
+    for report in rows:
+        report.may_download = allows(user, Action.VIEW_EVIDENCE_FILE, report)
+        report.history = [
+            {
+                "revision": revision,
+                "action": REVISION_ACTIONS.get(revision.action, revision.action),
+                "comment": (revision.data or {}).get("review_comment", ""),
+            }
+            for revision in report.revisions.all()
+        ]
+    return rows
+
+
+def history(user, task: Task, assignments: list[Assignment]) -> list[AuditRow] | None:
+    """The recorded changes of the task and of the assignments the user may see; None when
+    the user may not see the task's history."""
+    if not allows(user, Action.VIEW_AUDIT, task):
+        return None
+    entries = [(_("Nhiệm vụ"), e) for e in audit.history(task).select_related("actor")]
+    shown = {a.pk: a for a in assignments if allows(user, Action.VIEW_AUDIT, a)}
+    if shown:
+        for entry in (
+            LogEntry.objects.get_for_objects(Assignment.objects.filter(pk__in=shown))
+            .select_related("actor")
+            .order_by("timestamp", "pk")
+        ):
+            a = shown.get(int(entry.object_pk)) if str(entry.object_pk).isdigit() else None
+            who = (a.organization or a.group) if a is not None else entry.object_repr
+            entries.append((_("Phân công: %(body)s") % {"body": who}, entry))
+    entries.sort(key=lambda pair: (pair[1].timestamp, pair[1].pk))
+    return [
+        AuditRow(
+            what=str(what),
+            at=entry.timestamp,
+            actor=str(entry.actor) if entry.actor is not None else str(_("hệ thống")),
+            action=str(AUDIT_ACTIONS.get(entry.action, entry.action)),
+            # A creation records every field as imported, all of it on this page already.
+            changes=[]
+            if entry.action == LogEntry.Action.CREATE
+            else [
+                (str(label), _value(values, 0), _value(values, 1))
+                for label, values in entry.changes_display_dict.items()
+            ],
+        )
+        for what, entry in entries
+    ]
+
+
+def _value(values, index: int) -> str:
+    try:
+        text = str(values[index])
+    except (IndexError, KeyError, TypeError):
+        return ""
+    return "—" if text in ("None", "") else text
