@@ -90,3 +90,11 @@ def quarter_label(key: str) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def nfc(value) -> str:
+    """Text in NFC (Django's own language names are not)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", str(value))
