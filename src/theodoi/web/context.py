@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from theodoi.tracking.models import Notification
+from theodoi.tracking.models import Notification, ProgressReport
 from theodoi.tracking.policy import Action, actor_of, allows
 
 
@@ -28,4 +28,9 @@ def navigation(request: HttpRequest) -> dict:
     if allows(user, Action.IMPORT_PROGRAM):
         menu.append(("web:import", _("Nhập văn bản")))
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {"membership": user.membership, "menu": menu, "unread_notifications": unread}
+    return {
+        "membership": user.membership,
+        "menu": menu,
+        "unread_notifications": unread,
+        "demo_data": ProgressReport.objects.filter(demo=True).exists(),
+    }
