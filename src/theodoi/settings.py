@@ -149,3 +149,6 @@ EMAIL_FILE_PATH = DATA_DIR / "outbox"
 # Reminders: days before a due date to remind, and the weekday (0 = Monday) for overdue work.
 THEODOI_REMIND_DAYS = _integers("THEODOI_REMIND_DAYS", "7,3,1")
 THEODOI_OVERDUE_WEEKDAY = _integers("THEODOI_OVERDUE_WEEKDAY", "0")[0] % 7
+
+# Reports of a body's staff wait for the head's sign-off before they reach the office.
+THEODOI_HEAD_SIGN_OFF = os.environ.get("THEODOI_HEAD_SIGN_OFF", "") == "1"
