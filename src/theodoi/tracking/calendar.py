@@ -35,6 +35,7 @@ from theodoi.programs.models import DOING_ROLES, ROLE_FIELDS, Assignment, Occurr
 
 from .models import CalendarFeed
 from .policy import Action, actor_of, allows, check, visible_occurrences
+from .reminders import task_path
 from .status import OccurrenceStatus, statuses
 
 __all__ = [
@@ -229,7 +230,7 @@ def _event(
     event.add("dtend", status.due + dt.timedelta(days=1))
     event.add("summary", _nfc(summary))
     event.add("description", _nfc(_description(occurrence, status, organization, today=today)))
-    event.add("url", f"{settings.THEODOI_SITE_URL.rstrip('/')}/tasks/{task.pk}/")
+    event.add("url", f"{settings.THEODOI_SITE_URL.rstrip('/')}{task_path(task.pk)}")
     event.add("transp", "TRANSPARENT")  # a due date, not a meeting: it does not make anyone busy
     event.add("categories", [_nfc(status.label)])
     return event

@@ -60,9 +60,11 @@ def program_occurrences(program: Program) -> QuerySet[Occurrence]:
     ).select_related("assignment__task", "assignment__organization")
 
 
-def areas(program: Program) -> list[Section]:
-    """The program's areas (see the module's docstring), in document order."""
-    sections = list(Section.objects.filter(program=program).order_by("position"))
+def areas(program: Program, *, sections: list[Section] | None = None) -> list[Section]:
+    """The program's areas (see the module's docstring), in document order. ``sections``: the
+    program's sections already loaded, in document order."""
+    if sections is None:
+        sections = list(Section.objects.filter(program=program).order_by("position"))
     children: dict[int | None, list[Section]] = defaultdict(list)
     for section in sections:
         children[section.parent_id].append(section)
@@ -101,8 +103,9 @@ def _task_counts(
 
 def area_of_sections(program: Program) -> tuple[list[Section], dict[int, int]]:
     """The areas, and for every section id the id of the area it lies in (if any)."""
-    found = areas(program)
-    parent = dict(Section.objects.filter(program=program).values_list("pk", "parent_id"))
+    sections = list(Section.objects.filter(program=program).order_by("position"))
+    found = areas(program, sections=sections)
+    parent = {s.pk: s.parent_id for s in sections}
     area_ids = {s.pk for s in found}
     mapping: dict[int, int] = {}
     for section_id in parent:
