@@ -6,6 +6,7 @@ text, never run."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from fpdf import FPDF
 from playwright.sync_api import expect
@@ -117,3 +118,24 @@ def test_every_page_fits_a_phone(browser, demo):
         assert width <= 400, f"{path} is {width}px wide on a 390px screen"
     shot(phone, "9-phone-search")
     context.close()
+
+
+def test_a_refused_or_expired_request_says_so(page, demo):
+    sign_in(page, demo, "canbo")
+    assert page.url.endswith("/work/")
+    # A partial request the server refuses (staff may not open the dashboard): the reason
+    # the server gives appears at the top of the page instead of nothing happening.
+    page.evaluate("htmx.ajax('GET', '/dashboard/', {target: 'main'})")
+    alert = page.locator("#request-error")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("dành cho Văn phòng và lãnh đạo")
+    assert "B.III" in page.locator("main").inner_text()  # the work list is still there
+    shot(page, "10-refused")
+
+    # The session ends while the page is open: the next click leads to the login page,
+    # which returns to the work list, rather than a login form inside a table row.
+    page.context.clear_cookies()
+    page.locator("tbody.work-row td.actions a").first.click()
+    page.wait_for_url(re.compile(r"/login/\?next="))
+    assert urllib.parse.unquote(page.url).endswith("/login/?next=/work/")
+    assert page.locator("#id_username").count() == 1

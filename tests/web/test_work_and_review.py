@@ -150,6 +150,18 @@ def test_only_the_bodies_people_open_my_work(client_for):
     assert client_for("head").get(WORK).status_code == 200
 
 
+def test_a_signed_out_partial_request_is_sent_to_the_login_page_whole(client, db):
+    plain = client.get(WORK + "?show=all")
+    assert plain.status_code == 302 and plain["Location"] == "/login/?next=/work/%3Fshow%3Dall"
+    # htmx would swap a redirect's target (the login form) into the row; the whole page
+    # goes to the login page instead, and back to the page the person was on.
+    partial = client.get(
+        WORK + "?occurrence=1", HTTP_HX_CURRENT_URL="http://testserver/work/?show=all", **HTMX
+    )
+    assert partial.status_code == 200 and partial.content == b""
+    assert partial["HX-Redirect"] == "/login/?next=/work/%3Fshow%3Dall"
+
+
 # --- Report, review, confirm -------------------------------------------------------------------
 
 

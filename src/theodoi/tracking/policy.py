@@ -72,7 +72,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
@@ -208,16 +208,16 @@ def refusal(user: AnyUser | None, action: Action, obj: Any = None) -> str | None
     action = Action(action)
     _check_type(action, obj)
     if user is None or not user.is_authenticated:
-        return _g("Bạn cần đăng nhập để thực hiện việc này.")
+        return gettext("Bạn cần đăng nhập để thực hiện việc này.")
     if not user.is_active:
-        return _g("Tài khoản này đã bị khóa.")
+        return gettext("Tài khoản này đã bị khóa.")
     actor = actor_of(user)
     if actor is None:
-        return _g("Tài khoản này chưa được gán cơ quan và vai trò; xin liên hệ quản trị.")
+        return gettext("Tài khoản này chưa được gán cơ quan và vai trò; xin liên hệ quản trị.")
     if action not in ROLE_ACTIONS[actor.role]:
-        return _g("Bạn không có quyền %(action)s.") % {"action": action.label}
+        return gettext("Bạn không có quyền %(action)s.") % {"action": action.label}
     if not actor.sees_everything and not _in_scope(actor, action, obj):
-        return _g("Bạn chỉ được %(action)s của cơ quan mình.") % {"action": action.label}
+        return gettext("Bạn chỉ được %(action)s của cơ quan mình.") % {"action": action.label}
     if obj is None:
         return None
     return _invariant_broken(actor, action, obj)
@@ -311,15 +311,15 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
         return _report_refusal(action, obj)
     if action is A.REVIEW_REPORT:
         if obj.status != ReportStatus.SUBMITTED:
-            return _g("Báo cáo này không ở bước chờ xác nhận.")
+            return gettext("Báo cáo này không ở bước chờ xác nhận.")
         if obj.organization_id == actor.organization_id:
-            return _g("Không ai được xác nhận hoặc trả lại báo cáo của chính cơ quan mình.")
+            return gettext("Không ai được xác nhận hoặc trả lại báo cáo của chính cơ quan mình.")
         return None
     if action is A.DECIDE_EXTENSION:
         if obj.status != Extension.Status.PENDING:
-            return _g("Đề nghị gia hạn này đã được quyết định.")
+            return gettext("Đề nghị gia hạn này đã được quyết định.")
         if obj.occurrence.assignment.organization_id == actor.organization_id:
-            return _g("Không ai được quyết định gia hạn cho chính cơ quan mình.")
+            return gettext("Không ai được quyết định gia hạn cho chính cơ quan mình.")
         return None
     return None
 
@@ -327,15 +327,15 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
 def _not_open(occurrence: Occurrence) -> str | None:
     """Why a body may not report on (or ask to extend) an occurrence, if it may not."""
     if occurrence.assignment.organization_id is None:
-        return _g("Kỳ này thuộc một nhóm, không thuộc cơ quan nào; không báo cáo được.")
+        return gettext("Kỳ này thuộc một nhóm, không thuộc cơ quan nào; không báo cáo được.")
     if occurrence.status != Occurrence.Status.OPEN:
-        return _g("Kỳ thực hiện này đã hoàn thành hoặc không còn thực hiện.")
+        return gettext("Kỳ thực hiện này đã hoàn thành hoặc không còn thực hiện.")
     return None
 
 
 def _wrong_body(report: ProgressReport) -> str | None:
     if report.organization_id != report.occurrence.assignment.organization_id:
-        return _g("Báo cáo này không phải của cơ quan được giao kỳ thực hiện.")
+        return gettext("Báo cáo này không phải của cơ quan được giao kỳ thực hiện.")
     return None
 
 
@@ -343,18 +343,18 @@ def _report_refusal(action: Action, report: ProgressReport) -> str | None:
     """Edit, submit, sign off: the report's status, its body and its occurrence."""
     status = report.status
     if status == ReportStatus.CONFIRMED:
-        return _g("Báo cáo đã được xác nhận; không ai được thay đổi.")
+        return gettext("Báo cáo đã được xác nhận; không ai được thay đổi.")
     if status == ReportStatus.SUBMITTED:
-        return _g("Báo cáo đang chờ Văn phòng xác nhận; chỉ Văn phòng xử lý được lúc này.")
+        return gettext("Báo cáo đang chờ Văn phòng xác nhận; chỉ Văn phòng xử lý được lúc này.")
     closed = _wrong_body(report) or _not_open(report.occurrence)
     if closed:
         return closed
     if action is A.SUBMIT_REPORT and status not in SUBMITTABLE:
-        return _g("Báo cáo đang chờ thủ trưởng ký duyệt.")
+        return gettext("Báo cáo đang chờ thủ trưởng ký duyệt.")
     if action is A.SIGN_OFF_REPORT and status != ReportStatus.AWAITING_SIGNOFF:
-        return _g("Báo cáo không ở bước chờ thủ trưởng ký duyệt.")
+        return gettext("Báo cáo không ở bước chờ thủ trưởng ký duyệt.")
     if action is A.EDIT_REPORT and status not in EDITABLE:
-        return _g("Báo cáo không ở bước được sửa.")
+        return gettext("Báo cáo không ở bước được sửa.")
     return None
 
 

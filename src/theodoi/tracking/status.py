@@ -101,6 +101,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from theodoi.programs.models import Assignment, Occurrence
 
@@ -131,14 +132,14 @@ NO_DEADLINE = "no_deadline"
 WITHDRAWN = "withdrawn"
 BUCKETS = (DONE_ON_TIME, DONE_LATE, OPEN_IN_TIME, OPEN_OVERDUE, NO_DEADLINE, WITHDRAWN)
 BUCKET_LABELS = {
-    DONE_ON_TIME: "Đã hoàn thành đúng hạn",
-    DONE_LATE: "Đã hoàn thành quá hạn",
-    OPEN_IN_TIME: "Chưa hoàn thành trong hạn",
-    OPEN_OVERDUE: "Chưa hoàn thành quá hạn",
-    NO_DEADLINE: "Không hạn",
-    WITHDRAWN: "Không còn thực hiện",
+    DONE_ON_TIME: gettext_noop("Đã hoàn thành đúng hạn"),
+    DONE_LATE: gettext_noop("Đã hoàn thành quá hạn"),
+    OPEN_IN_TIME: gettext_noop("Chưa hoàn thành trong hạn"),
+    OPEN_OVERDUE: gettext_noop("Chưa hoàn thành quá hạn"),
+    NO_DEADLINE: gettext_noop("Không hạn"),
+    WITHDRAWN: gettext_noop("Không còn thực hiện"),
 }
-DUE_SOON_LABEL = "Sắp đến hạn"
+DUE_SOON_LABEL = gettext_noop("Sắp đến hạn")
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
@@ -147,11 +148,11 @@ RETURNED = "returned"
 CONFIRMED = "confirmed"
 WORKFLOWS = (NOT_STARTED, IN_PROGRESS, AWAITING_CONFIRMATION, RETURNED, CONFIRMED)
 WORKFLOW_LABELS = {
-    NOT_STARTED: "Chưa thực hiện",
-    IN_PROGRESS: "Đang thực hiện",
-    AWAITING_CONFIRMATION: "Chờ xác nhận",
-    RETURNED: "Trả lại",
-    CONFIRMED: "Đã xác nhận",
+    NOT_STARTED: gettext_noop("Chưa thực hiện"),
+    IN_PROGRESS: gettext_noop("Đang thực hiện"),
+    AWAITING_CONFIRMATION: gettext_noop("Chờ xác nhận"),
+    RETURNED: gettext_noop("Trả lại"),
+    CONFIRMED: gettext_noop("Đã xác nhận"),
 }
 
 _DECISIONS = (ReportStatus.RETURNED, ReportStatus.CONFIRMED)  # what the office decides

@@ -6,22 +6,31 @@ import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from theodoi.programs.models import Program
 from theodoi.tracking.policy import Actor, actor_of
 
 
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and with a body and role: the policy answers nothing for anyone else."""
+    """Signed in, and with a body and role: the policy answers nothing for anyone else.
 
-    @login_required
+    A signed-out htmx request (a session that expired while the page was open) is sent to
+    the login page as a whole page, with the page it came from to return to, rather than
+    having the login form swapped into a table row."""
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):
+                back = request.htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(redirect_to_login(back).url)
+            return redirect_to_login(request.get_full_path())
         if actor_of(request.user) is None:
             raise PermissionDenied(
                 _("Tài khoản chưa được gán cơ quan và vai trò; đề nghị quản trị viên gán.")
