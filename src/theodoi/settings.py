@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "theodoi.orgs",
     "theodoi.programs",
     "theodoi.tracking",
+    "theodoi.plans",
+    "theodoi.reporting",
     "theodoi.web",
 ]
 
