@@ -37,6 +37,7 @@ IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amende
 DESIGNATE_LEAD       Y     Y       N      N    N     Task
 VIEW_AUDIT           Y     Y       Y      O    O     one object's history: as seeing the object
 VIEW_AUDIT (no obj)  Y     Y       Y      N    N     the whole audit log
+PRODUCE_REPORT       Y     Y       Y      N    N     none (or the program): periodic reports
 ==================== ===== ======= ====== ==== ===== ============================================
 
 O+: a body also sees the reports (and their evidence) that other bodies make on a task it
@@ -104,6 +105,7 @@ class Action(models.TextChoices):
     IMPORT_PROGRAM = "import_program", _("nhập chương trình")
     DESIGNATE_LEAD = "designate_lead", _("chỉ định cơ quan chủ trì")
     VIEW_AUDIT = "view_audit", _("xem lịch sử thay đổi")
+    PRODUCE_REPORT = "produce_report", _("lập báo cáo định kỳ, thống kê")
 
 
 A = Action
@@ -128,8 +130,8 @@ OFFICE_WORK = frozenset(
 # The table of the module docstring, by role. Head and staff act on their own body's rows.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.MONITOR: SEEING | OFFICE_WORK,
-    Role.LEADER: SEEING,
+    Role.MONITOR: SEEING | OFFICE_WORK | {A.PRODUCE_REPORT},
+    Role.LEADER: SEEING | {A.PRODUCE_REPORT},
     Role.HEAD: SEEING | BODY_WORK | {A.SIGN_OFF_REPORT},
     Role.STAFF: SEEING | BODY_WORK,
 }
