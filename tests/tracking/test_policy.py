@@ -157,6 +157,7 @@ def subject(w: SimpleNamespace, action: Action, side: str):
         Action.IMPORT_PROGRAM: None,
         Action.DESIGNATE_LEAD: b.task,
         Action.VIEW_AUDIT: b.reports[S.DRAFT],
+        Action.PRODUCE_REPORT: None,
     }[action]
 
 
@@ -186,6 +187,7 @@ EXPECTED = {
     Action.IMPORT_PROGRAM:        ("YY", "YY",   "NN",  "NN", "NN", "NN",    "NN",  "NN"),
     Action.DESIGNATE_LEAD:        ("YY", "YY",   "NN",  "NN", "NN", "NN",    "NN",  "NN"),
     Action.VIEW_AUDIT:            ("YY", "YY",   "YY",  "YN", "YN", "NN",    "NN",  "NN"),
+    Action.PRODUCE_REPORT:        ("YY", "YY",   "YY",  "NN", "NN", "NN",    "NN",  "NN"),
 }
 # fmt: on
 
