@@ -1,4 +1,5 @@
-"""The example province and program, with one account per role, for the web pages' tests."""
+"""The example province and program, with one account per role: the fixtures the web pages,
+reports and plans tests share (a folder may define its own `example`)."""
 
 from __future__ import annotations
 
