@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict:
         menu.append(("web:review", _("Chờ xử lý")))
     menu.append(("web:organizations", _("Cơ quan")))
     menu.append(("web:search", _("Tìm kiếm")))
+    if allows(user, Action.PRODUCE_REPORT):
+        menu.append(("web:reports", _("Báo cáo")))
     if allows(user, Action.IMPORT_PROGRAM):
         menu.append(("web:import", _("Nhập văn bản")))
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -9,6 +9,7 @@ from .views import (
     notifications,
     organizations,
     program,
+    reports,
     review,
     search,
     task,
@@ -39,4 +40,5 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("import/", importing.upload, name="import"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("reports/", reports.reports, name="reports"),
 ]

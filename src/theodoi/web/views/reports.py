@@ -1,0 +1,129 @@
+"""The periodic reports page: pick a program, a period, a number and a date; see the report
+as it will print; download it as DOCX, PDF or XLSX. For those the policy lets produce reports
+(the office, leaders, administrators)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from theodoi.programs.models import Program
+from theodoi.reporting.content import ReportContentError, build_report
+from theodoi.reporting.html_report import render_document
+from theodoi.reporting.periods import PeriodError, parse_period
+from theodoi.reporting.produce import FORMATS, produce
+from theodoi.tracking.policy import Action, check
+
+from .common import member_required, parse_day
+
+
+class ReportForm(forms.Form):
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.order_by("-pk"),
+        label=gettext_lazy("Chương trình"),
+        empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Chọn một chương trình trong danh sách.")},
+    )
+    period = forms.CharField(
+        label=gettext_lazy("Kỳ báo cáo"),
+        help_text=gettext_lazy(
+            "Quý (2021-Q2), 6 tháng (2021-H1), năm (2021), nhiệm kỳ (2020-2025)"
+        ),
+        error_messages={"required": gettext_lazy("Ghi kỳ báo cáo, vd 2021-Q2.")},
+    )
+    number = forms.CharField(
+        label=gettext_lazy("Số văn bản"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("Để trống cho bản dự thảo."),
+    )
+    date = forms.CharField(
+        label=gettext_lazy("Ngày báo cáo"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    proposals = forms.CharField(
+        label=gettext_lazy("Đề xuất, kiến nghị (tùy chọn)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Để trống: theodoi tự lập từ số liệu."),
+    )
+    format = forms.ChoiceField(
+        choices=[("", "HTML"), *((name, name.upper()) for name in FORMATS)], required=False
+    )
+
+    def clean_period(self):
+        try:
+            return parse_period(self.cleaned_data["period"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if "/" in number:
+            raise forms.ValidationError(_("Chỉ ghi số (vd 123), không ghi ký hiệu."))
+        return number
+
+    def clean_date(self):
+        raw = self.cleaned_data["date"]
+        day = parse_day(raw)
+        if raw and day is None:
+            raise forms.ValidationError(
+                _("“%(value)s” không phải là ngày (dd/mm/yyyy).") % {"value": raw}
+            )
+        return day
+
+
+def last_quarter(today: dt.date) -> str:
+    """The last quarter that has ended: what a periodic report is usually about."""
+    quarter = (today.month - 1) // 3
+    return f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
+
+
+@member_required
+def reports(request: HttpRequest) -> HttpResponse:
+    check(request.user, Action.PRODUCE_REPORT)
+    if not Program.objects.exists():
+        return render(request, "web/reports.html", {"form": None})
+    if "period" not in request.GET:
+        initial = {
+            "program": Program.objects.order_by("-pk").first(),
+            "period": last_quarter(timezone.localdate()),
+        }
+        return render(request, "web/reports.html", {"form": ReportForm(initial=initial)})
+    form = ReportForm(request.GET)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = build_report(
+                data["program"], data["period"], number=data["number"], day=data["date"],
+                proposals=data["proposals"],
+            )  # fmt: skip
+        except ReportContentError as exc:
+            form.add_error("period", str(exc))
+    if report is None:
+        return render(request, "web/reports.html", {"form": form})
+    if form.cleaned_data["format"]:
+        return download(produce(report, form.cleaned_data["format"]))
+    return render(
+        request,
+        "web/reports.html",
+        {"form": form, "report": report, "document": render_document(report)},
+    )
+
+
+def download(output) -> HttpResponse:
+    """The file, named in ASCII for old clients and in Vietnamese (RFC 6266 ``filename*``)."""
+    response = HttpResponse(output.data, content_type=output.content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{output.filename}\"; filename*=UTF-8''{quote(output.display_name)}"
+    )
+    return response
