@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
+from theodoi.plans.models import Leader, PersonalPlan, PlanRecipient
 from theodoi.programs.models import Assignment, Occurrence, Task
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
 from theodoi.tracking.policy import (
@@ -30,6 +31,7 @@ from theodoi.tracking.policy import (
     visible_assignments,
     visible_extensions,
     visible_occurrences,
+    visible_plans,
     visible_reports,
 )
 
@@ -54,6 +56,18 @@ def occurrence(assignment: Assignment, label: str, status: str = OPEN) -> Occurr
         assignment=assignment, due_date=date(2021, 12, 31), label=label, source="period",
         status=status,
     )  # fmt: skip
+
+
+def plans_of(org: Organization, program, author) -> dict[str, PersonalPlan]:
+    """A personal plan of a leader of the body in each status (one leader per plan)."""
+    return {
+        status: PersonalPlan.objects.create(
+            leader=Leader.objects.create(organization=org, name=f"{org.code} {status}",
+                                         position="Thủ trưởng"),
+            under=program, title="Kế hoạch hành động cá nhân", status=status, created_by=author,
+        )
+        for status in PersonalPlan.Status.values
+    }  # fmt: skip
 
 
 def body_work(org: Organization, assignment: Assignment, requester) -> SimpleNamespace:
@@ -115,11 +129,21 @@ def w(bodies, member) -> SimpleNamespace:
         office_admin=member("office_admin", office, Role.ADMIN),
     )
     coord_occurrence = occurrence(asg_coord, "B phối hợp")
+    own, other = body_work(a, asg_a, users.staff), body_work(b, asg_b, users.b_staff)
+    own.plans, other.plans = plans_of(a, program, users.staff), plans_of(b, program, users.b_staff)
+    # The copy sent to a body is "its own" to acknowledge: A's copy of B's sent plan.
+    sent = PersonalPlan.Status.SENT
+    own.copy = PlanRecipient.objects.create(
+        plan=other.plans[sent], organization=a, sent_on=date(2021, 3, 20), sent_by=users.b_staff
+    )
+    other.copy = PlanRecipient.objects.create(
+        plan=own.plans[sent], organization=b, sent_on=date(2021, 3, 20), sent_by=users.staff
+    )
     return SimpleNamespace(
         program=program,
         users=users,
-        own=body_work(a, asg_a, users.staff),
-        other=body_work(b, asg_b, users.b_staff),
+        own=own,
+        other=other,
         office=office,
         coord_assignment=asg_coord,
         coord_occurrence=coord_occurrence,
@@ -158,6 +182,13 @@ def subject(w: SimpleNamespace, action: Action, side: str):
         Action.DESIGNATE_LEAD: b.task,
         Action.VIEW_AUDIT: b.reports[S.DRAFT],
         Action.PRODUCE_REPORT: None,
+        Action.VIEW_PERSONAL_PLAN: b.plans[PersonalPlan.Status.DRAFT],
+        Action.MANAGE_PERSONAL_PLAN: b.plans[PersonalPlan.Status.DRAFT],
+        Action.RECORD_PLAN_APPROVAL: b.plans[PersonalPlan.Status.SUBMITTED],
+        Action.SEND_PLAN: b.plans[PersonalPlan.Status.APPROVED],
+        Action.ACKNOWLEDGE_PLAN: b.copy,
+        Action.EVALUATE: w.program,
+        Action.CONFIGURE_EVALUATION: w.program,
     }[action]
 
 
@@ -188,6 +219,13 @@ EXPECTED = {
     Action.DESIGNATE_LEAD:        ("YY", "YY",   "NN",  "NN", "NN", "NN",    "NN",  "NN"),
     Action.VIEW_AUDIT:            ("YY", "YY",   "YY",  "YN", "YN", "NN",    "NN",  "NN"),
     Action.PRODUCE_REPORT:        ("YY", "YY",   "YY",  "NN", "NN", "NN",    "NN",  "NN"),
+    Action.VIEW_PERSONAL_PLAN:    ("YY", "YY",   "YY",  "YN", "YN", "NN",    "NN",  "NN"),
+    Action.MANAGE_PERSONAL_PLAN:  ("YY", "NN",   "NN",  "YN", "YN", "NN",    "NN",  "NN"),
+    Action.RECORD_PLAN_APPROVAL:  ("YY", "YY",   "NN",  "YN", "NN", "NN",    "NN",  "NN"),
+    Action.SEND_PLAN:             ("YY", "YY",   "NN",  "YN", "YN", "NN",    "NN",  "NN"),
+    Action.ACKNOWLEDGE_PLAN:      ("YY", "NN",   "NN",  "YN", "YN", "NN",    "NN",  "NN"),
+    Action.EVALUATE:              ("YY", "YY",   "YY",  "NN", "NN", "NN",    "NN",  "NN"),
+    Action.CONFIGURE_EVALUATION:  ("YY", "NN",   "NN",  "NN", "NN", "NN",    "NN",  "NN"),
 }
 # fmt: on
 
@@ -499,3 +537,48 @@ def test_the_querysets_are_one_query_each(w, django_assert_num_queries):
         assert isinstance(rows, QuerySet)
         with django_assert_num_queries(1):
             list(rows)
+
+
+# --- Personal plans ------------------------------------------------------------------------------
+
+# A's plan in each status: may A's head write it, record its approval, send it? The Office's
+# administrator answers the same: each step comes after the one before it, for everybody.
+# fmt: off
+BY_PLAN_STATUS = {
+    #                                 manage record send
+    PersonalPlan.Status.DRAFT:       ("Y",   "N",   "N"),
+    PersonalPlan.Status.SUBMITTED:   ("N",   "Y",   "N"),
+    PersonalPlan.Status.APPROVED:    ("N",   "N",   "Y"),
+    PersonalPlan.Status.SENT:        ("N",   "N",   "N"),
+}
+# fmt: on
+PLAN_STEPS = (Action.MANAGE_PERSONAL_PLAN, Action.RECORD_PLAN_APPROVAL, Action.SEND_PLAN)
+
+
+def test_what_may_be_done_to_a_plan_depends_on_its_status(w):
+    assert set(BY_PLAN_STATUS) == set(PersonalPlan.Status)
+    for status, expected in BY_PLAN_STATUS.items():
+        plan = w.own.plans[status]
+        head = tuple(yn(allows(w.users.head, action, plan)) for action in PLAN_STEPS)
+        admin = tuple(yn(allows(w.users.office_admin, action, plan)) for action in PLAN_STEPS)
+        assert (status, head, admin) == (status, expected, expected)
+
+
+def test_a_copy_is_acknowledged_once_and_only_by_its_recipient(w):
+    copy = w.own.copy  # B's plan, sent to A
+    assert allows(w.users.staff, Action.ACKNOWLEDGE_PLAN, copy)
+    assert not allows(w.users.b_staff, Action.ACKNOWLEDGE_PLAN, copy)
+    # A recipient sees the plan sent to it, not B's other plans.
+    assert allows(w.users.staff, Action.VIEW_PERSONAL_PLAN, copy.plan)
+    assert not allows(w.users.staff, Action.VIEW_PERSONAL_PLAN, w.other.plans["draft"])
+    copy.acknowledged_at = timezone.now()
+    with pytest.raises(PermissionDenied, match="đã xác nhận"):
+        check(w.users.staff, Action.ACKNOWLEDGE_PLAN, copy)
+
+
+@pytest.mark.parametrize("role", [*ROLES, "b_staff", "office_monitor"])
+def test_visible_plans_agree_with_the_policy_row_by_row(w, role):
+    user = getattr(w.users, role)
+    rows = PersonalPlan.objects.select_related("leader")
+    allowed = {row.pk for row in rows if allows(user, Action.VIEW_PERSONAL_PLAN, row)}
+    assert pks(visible_plans(user)) == allowed

@@ -38,10 +38,23 @@ DESIGNATE_LEAD       Y     Y       N      N    N     Task
 VIEW_AUDIT           Y     Y       Y      O    O     one object's history: as seeing the object
 VIEW_AUDIT (no obj)  Y     Y       Y      N    N     the whole audit log
 PRODUCE_REPORT       Y     Y       Y      N    N     none (or the program): periodic reports
+VIEW_PERSONAL_PLAN   Y     Y       Y      O*   O*    PersonalPlan
+MANAGE_PERSONAL_PLAN Y     N       N      O    O     PersonalPlan (write, edit items, submit)
+RECORD_PLAN_APPROVAL Y     Y       N      O    N     PersonalPlan
+SEND_PLAN            Y     Y       N      O    O     PersonalPlan
+ACKNOWLEDGE_PLAN     Y     N       N      R    R     PlanRecipient (one body's copy)
+EVALUATE             Y     Y       Y      N    N     none (or the program): annual evaluation
+CONFIGURE_EVALUATION Y     N       N      N    N     none (or the program): rating thresholds
 ==================== ===== ======= ====== ==== ===== ============================================
 
 O+: a body also sees the reports (and their evidence) that other bodies make on a task it
 leads (``Task.lead``): the lead reads the coordinating bodies' contributions.
+
+Personal plans: "own" is the body of the plan's leader (``plan.leader.organization``). O*: a
+body also sees the plans sent to it. R: the head and staff of the body a copy was sent to
+acknowledge it. The body's head records the approval by its standing committee, party
+delegation or key officials' conference (the office may record it too); its staff write the
+plan and send it once approved.
 
 Invariants, for every role, administrators included (checked after the table):
 
@@ -54,6 +67,8 @@ Invariants, for every role, administrators included (checked after the table):
 - Submitting starts from a draft or a returned report; signing off needs a report awaiting
   sign-off; review needs a submitted report; a decision needs a pending extension.
 - Nobody reviews their own body's report, nor decides their own body's extension.
+- A personal plan is written and changed only as a draft; its approval is recorded once it
+  is submitted; it is sent once approved; a copy is acknowledged once, by its recipient.
 
 Without an object, the question is about the action in general: for the actions that take
 none (reminders, organisations, import, the whole audit log) that is the whole answer; for
@@ -77,6 +92,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
+from theodoi.plans.models import PersonalPlan, PlanItem, PlanRecipient
 from theodoi.programs.models import Assignment, Occurrence, Program, Task
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
 
@@ -106,6 +122,16 @@ class Action(models.TextChoices):
     DESIGNATE_LEAD = "designate_lead", _("chỉ định cơ quan chủ trì")
     VIEW_AUDIT = "view_audit", _("xem lịch sử thay đổi")
     PRODUCE_REPORT = "produce_report", _("lập báo cáo định kỳ, thống kê")
+    VIEW_PERSONAL_PLAN = "view_personal_plan", _("xem kế hoạch hành động cá nhân")
+    MANAGE_PERSONAL_PLAN = "manage_personal_plan", _("lập, sửa kế hoạch hành động cá nhân")
+    RECORD_PLAN_APPROVAL = (
+        "record_plan_approval",
+        _("ghi nhận thông qua kế hoạch hành động cá nhân"),
+    )
+    SEND_PLAN = "send_plan", _("gửi kế hoạch hành động cá nhân")
+    ACKNOWLEDGE_PLAN = "acknowledge_plan", _("xác nhận đã nhận kế hoạch hành động cá nhân")
+    EVALUATE = "evaluate", _("đánh giá, xếp loại hằng năm")
+    CONFIGURE_EVALUATION = "configure_evaluation", _("đặt thang đánh giá, xếp loại")
 
 
 A = Action
@@ -123,6 +149,8 @@ SEEING = frozenset(
     }
 )
 BODY_WORK = frozenset({A.CREATE_REPORT, A.EDIT_REPORT, A.SUBMIT_REPORT, A.REQUEST_EXTENSION})
+PLAN_WORK = frozenset({A.VIEW_PERSONAL_PLAN, A.MANAGE_PERSONAL_PLAN, A.SEND_PLAN,
+                       A.ACKNOWLEDGE_PLAN})  # fmt: skip
 OFFICE_WORK = frozenset(
     {A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD, A.IMPORT_PROGRAM}
 )
@@ -130,10 +158,13 @@ OFFICE_WORK = frozenset(
 # The table of the module docstring, by role. Head and staff act on their own body's rows.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.MONITOR: SEEING | OFFICE_WORK | {A.PRODUCE_REPORT},
-    Role.LEADER: SEEING | {A.PRODUCE_REPORT},
-    Role.HEAD: SEEING | BODY_WORK | {A.SIGN_OFF_REPORT},
-    Role.STAFF: SEEING | BODY_WORK,
+    Role.MONITOR: SEEING
+    | OFFICE_WORK
+    | {A.PRODUCE_REPORT, A.VIEW_PERSONAL_PLAN}
+    | {A.RECORD_PLAN_APPROVAL, A.SEND_PLAN, A.EVALUATE},
+    Role.LEADER: SEEING | {A.PRODUCE_REPORT, A.VIEW_PERSONAL_PLAN, A.EVALUATE},
+    Role.HEAD: SEEING | BODY_WORK | PLAN_WORK | {A.SIGN_OFF_REPORT, A.RECORD_PLAN_APPROVAL},
+    Role.STAFF: SEEING | BODY_WORK | PLAN_WORK,
 }
 BODY_ROLES = frozenset({Role.HEAD, Role.STAFF})
 
@@ -153,7 +184,15 @@ OBJECT_TYPES: dict[Action, tuple[type, ...]] = {
     A.REVIEW_REPORT: (ProgressReport,),
     A.VIEW_EXTENSION: (Extension,),
     A.DECIDE_EXTENSION: (Extension,),
+    A.VIEW_PERSONAL_PLAN: (PersonalPlan,),
+    A.MANAGE_PERSONAL_PLAN: (PersonalPlan,),
+    A.RECORD_PLAN_APPROVAL: (PersonalPlan,),
+    A.SEND_PLAN: (PersonalPlan,),
+    A.ACKNOWLEDGE_PLAN: (PlanRecipient,),
+    A.EVALUATE: (Program,),
+    A.CONFIGURE_EVALUATION: (Program,),
 }
+PLAN_STEPS = frozenset({A.MANAGE_PERSONAL_PLAN, A.RECORD_PLAN_APPROVAL, A.SEND_PLAN})
 
 EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.AWAITING_SIGNOFF, ReportStatus.RETURNED})
 SUBMITTABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
@@ -272,7 +311,23 @@ def _in_scope(actor: Actor, action: Action, obj: Any) -> bool:
         return obj.occurrence.assignment.organization_id == org
     if action is A.VIEW_AUDIT:
         return _sees_object(actor, obj)
+    if action is A.VIEW_PERSONAL_PLAN:
+        return _sees_plan(actor, obj)
+    if action in PLAN_STEPS:
+        return obj.leader.organization_id == org
+    if action is A.ACKNOWLEDGE_PLAN:
+        return obj.organization_id == org
     return False
+
+
+def _sees_plan(actor: Actor, plan: PersonalPlan) -> bool:
+    """A body's own leaders' plans, and the plans sent to it."""
+    if plan.leader.organization_id == actor.organization_id:
+        return True
+    return (
+        plan.pk is not None
+        and plan.recipients.filter(organization_id=actor.organization_id).exists()
+    )
 
 
 def _sees_report(actor: Actor, report: ProgressReport) -> bool:
@@ -297,6 +352,10 @@ def _sees_object(actor: Actor, obj: Any) -> bool:
         return _in_scope(actor, A.VIEW_EXTENSION, obj)
     if isinstance(obj, EvidenceFile):
         return _sees_report(actor, obj.report)
+    if isinstance(obj, PersonalPlan):
+        return _sees_plan(actor, obj)
+    if isinstance(obj, PlanItem | PlanRecipient):
+        return _sees_plan(actor, obj.plan)
     # The program's text and the registry of bodies are open to every member.
     return isinstance(obj, Program | Task | Organization | OrgGroup | Alias | Reorganization)
 
@@ -323,6 +382,27 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
         if obj.occurrence.assignment.organization_id == actor.organization_id:
             return gettext("Không ai được quyết định gia hạn cho chính cơ quan mình.")
         return None
+    if action in PLAN_STEPS:
+        return _plan_step_refusal(action, obj)
+    if action is A.ACKNOWLEDGE_PLAN and obj.acknowledged_at is not None:
+        return gettext("Cơ quan đã xác nhận nhận kế hoạch này rồi.")
+    return None
+
+
+def _plan_step_refusal(action: Action, plan: PersonalPlan) -> str | None:
+    """Each step of a personal plan comes after the one before it."""
+    status = plan.status
+    Status = PersonalPlan.Status
+    if action is A.MANAGE_PERSONAL_PLAN and status != Status.DRAFT:
+        return gettext("Kế hoạch đã trình thông qua; không sửa được nữa.")
+    if action is A.RECORD_PLAN_APPROVAL and status != Status.SUBMITTED:
+        if status == Status.DRAFT:
+            return gettext("Kế hoạch chưa được trình thông qua.")
+        return gettext("Kế hoạch đã được ghi nhận thông qua rồi.")
+    if action is A.SEND_PLAN and status != Status.APPROVED:
+        if status == Status.SENT:
+            return gettext("Kế hoạch đã được gửi rồi.")
+        return gettext("Kế hoạch chưa được thông qua; chưa gửi được.")
     return None
 
 
@@ -410,3 +490,19 @@ def visible_extensions(user: AnyUser | None) -> QuerySet[Extension]:
     if actor.sees_everything:
         return rows
     return rows.filter(occurrence__assignment__organization_id=actor.organization_id)
+
+
+def visible_plans(user: AnyUser | None) -> QuerySet[PersonalPlan]:
+    """Every personal plan for those who see everything; for a body's head and staff, the
+    plans of their body's leaders and those sent to their body."""
+    actor = actor_of(user)
+    rows = PersonalPlan.objects.all()
+    if actor is None:
+        return rows.none()
+    if actor.sees_everything:
+        return rows
+    org = actor.organization_id
+    return rows.filter(
+        Q(leader__organization_id=org)
+        | Q(pk__in=PlanRecipient.objects.filter(organization_id=org).values("plan"))
+    )
