@@ -127,6 +127,8 @@ def import_program(
             if upper.term_start and upper.term_end:
                 draft.term = (upper.term_start, upper.term_end)
         program = _existing(draft, number=number, amends=amends)
+        if program is not None and links["parent_program"] is not None:
+            _check_not_below(program, links["parent_program"])
         if program is not None:
             if parent:
                 Program.objects.filter(pk=program.pk).update(**links)
@@ -154,6 +156,20 @@ def _parent_links(parent: str | None, parent_task: str | None) -> dict[str, Any]
         if task is None:
             raise ProgramImportError(f"chương trình {parent} không có nhiệm vụ {parent_task}")
     return {"parent_program": upper, "parent_task": task}
+
+
+def _check_not_below(program: Program, upper: Program) -> None:
+    """A program cannot be put under itself or under a program below it."""
+    seen: set[int] = set()
+    at: Program | None = upper
+    while at is not None and at.pk not in seen:
+        if at.pk == program.pk:
+            raise ProgramImportError(
+                f"chương trình {upper.number} là chính chương trình này hoặc là chương trình"
+                " cấp dưới của nó, không thể là chương trình cấp trên"
+            )
+        seen.add(at.pk)
+        at = at.parent_program
 
 
 def content_digest(draft: ProgramDraft) -> str:

@@ -150,8 +150,19 @@ class Section(models.Model):
         return f"{self.number}. {self.title[:80]}"
 
 
+class ParentLink(models.TextChoices):
+    """How a lower-level program's task was linked to the parent task it implements."""
+
+    DOCUMENT = "document", _("văn bản ghi nhiệm vụ")
+    SECTION = "section", _("văn bản ghi mục, nhiệm vụ gần nhất về nội dung")
+    SIMILARITY = "similarity", _("gần nhất về nội dung")
+    PERSON = "person", _("người nhập chọn")
+
+
 class Task(models.Model):
-    """One thing to be done, as the program's latest version words it."""
+    """One thing to be done, as the program's latest version words it. A task of a
+    lower-level program names the task of the parent program it implements
+    (``parent_task``; see ``theodoi.programs.lineage``)."""
 
     program = models.ForeignKey(
         Program, models.CASCADE, related_name="tasks", verbose_name=_("chương trình")
@@ -208,6 +219,20 @@ class Task(models.Model):
         blank=True,
         related_name="withdrawn_tasks",
         verbose_name=_("bãi bỏ ở lần"),
+    )
+    parent_task = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lower_tasks",
+        verbose_name=_("thực hiện nhiệm vụ cấp trên"),
+    )
+    parent_link = models.CharField(
+        _("cách gắn nhiệm vụ cấp trên"), max_length=20, choices=ParentLink.choices, blank=True
+    )
+    parent_score = models.PositiveSmallIntegerField(
+        _("độ giống nội dung (0-100)"), null=True, blank=True
     )
 
     class Meta:

@@ -6,10 +6,13 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from theodoi.parsing import ParseError, example_path
 from theodoi.parsing.registry import RegistryError
 from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
+from theodoi.programs.lineage import THRESHOLD, LineageError, LinkResult, link_lower_program
+from theodoi.programs.models import ParentLink, Program
 
 
 class Command(BaseCommand):
@@ -26,7 +29,26 @@ class Command(BaseCommand):
             "--parent", metavar="NUMBER", help="chương trình cấp trên mà văn bản này thực hiện"
         )
         parser.add_argument(
-            "--parent-task", metavar="KEY", help="nhiệm vụ của chương trình cấp trên (vd B.II.1)"
+            "--parent-task",
+            metavar="KEY",
+            help="nhiệm vụ của chương trình cấp trên giao xây dựng chương trình (vd B.II.1);"
+            " không ghi: theodoi chọn nếu rõ",
+        )
+        parser.add_argument(
+            "--link",
+            action="append",
+            default=[],
+            metavar="KEY=PARENT_KEY",
+            help="gắn nhiệm vụ KEY của văn bản này với nhiệm vụ PARENT_KEY của chương trình cấp"
+            " trên (PARENT_KEY trống: không gắn); có thể ghi nhiều lần",
+        )
+        parser.add_argument(
+            "--threshold",
+            type=int,
+            default=THRESHOLD,
+            metavar="N",
+            help=f"độ giống nội dung tối thiểu (0-100) để tự gắn nhiệm vụ cấp trên (mặc định"
+            f" {THRESHOLD})",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -35,23 +57,53 @@ class Command(BaseCommand):
         if path is None:
             self._fail("theodoi import: cần tên tệp văn bản (FILE), hoặc --example")
         progress = self._progress if sys.stderr.isatty() else None
+        chosen = self._links(options["link"])
+        if not 0 <= options["threshold"] <= 100:
+            self._fail("theodoi import: --threshold phải từ 0 đến 100")
+        if chosen and not options["parent"]:
+            self._fail("theodoi import: --link cần --parent (số chương trình cấp trên)")
         try:
-            summary = import_program(
-                path=path,
-                number=options["number"],
-                amends=options["amends"],
-                parent=options["parent"],
-                parent_task=options["parent_task"],
-                progress=progress,
-            )
+            with transaction.atomic():
+                summary = import_program(
+                    path=path,
+                    number=options["number"],
+                    amends=options["amends"],
+                    parent=options["parent"],
+                    parent_task=options["parent_task"],
+                    progress=progress,
+                )
+                program = Program.objects.get(number=summary.program)
+                links = None
+                if program.parent_program_id is not None:
+                    links = link_lower_program(
+                        program=program, chosen=chosen, threshold=options["threshold"]
+                    )
         except ParseError as exc:
             self._fail(f"theodoi import: {path}: {exc}")
-        except (ProgramImportError, RegistryError) as exc:
+        except (ProgramImportError, RegistryError, LineageError) as exc:
             self._fail(f"theodoi import: {path}: {exc}")
         if options["format"] == "json":
-            self.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False))
+            data = summary.to_dict()
+            if links is not None:
+                data["lineage"] = lineage_dict(program, links)
+            self.stdout.write(json.dumps(data, ensure_ascii=False))
         else:
-            self.stdout.write(render_summary(summary), ending="")
+            text = render_summary(summary)
+            if links is not None:
+                text += render_lineage(program, links)
+            self.stdout.write(text, ending="")
+
+    def _links(self, values: list[str]) -> dict[str, str]:
+        chosen: dict[str, str] = {}
+        for value in values:
+            key, sep, parent_key = value.partition("=")
+            if not sep or not key.strip():
+                self._fail(
+                    f"theodoi import: --link {value!r}: cần dạng MÃ=MÃ_CẤP_TRÊN"
+                    " (vd --link B.III.2/3=B.III.3.6/2; MÃ_CẤP_TRÊN trống: không gắn)"
+                )
+            chosen[key.strip()] = parent_key.strip()
+        return chosen
 
     def _progress(self, message: str) -> None:
         sys.stderr.write(message + "\n")
@@ -98,4 +150,45 @@ def render_summary(summary: ImportSummary) -> str:
     if summary.warnings:
         lines.append(f"Cảnh báo ({len(summary.warnings)}):")
         lines.extend(f"  {warning}" for warning in summary.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def lineage_dict(program: Program, links: LinkResult) -> dict:
+    """The lower-level program's links, for `--format json`."""
+    parent = program.parent_program
+    return {
+        "parent": parent.number if parent else None,
+        "parent_task": links.parent_task.key if links.parent_task else None,
+        "parent_task_suggested": links.parent_task_suggested,
+        "links": {p.key: p.parent.key if p.parent else None for p in links.proposals},
+        **links.counts(),
+    }
+
+
+def render_lineage(program: Program, links: LinkResult) -> str:
+    parent = program.parent_program
+    lines = [f"Chương trình cấp trên: {parent.number}."]
+    if links.parent_task is not None:
+        how = " (theodoi chọn; --parent-task để chọn khác)" if links.parent_task_suggested else ""
+        lines.append(f"Thực hiện nhiệm vụ {links.parent_task.key} của chương trình cấp trên{how}.")
+    else:
+        lines.append(
+            "Chưa rõ nhiệm vụ nào của chương trình cấp trên giao xây dựng chương trình này;"
+            " ghi --parent-task MÃ."
+        )
+    counts = links.counts()
+    total, linked = len(links.proposals), len(links.linked)
+    left_out = total - linked - counts["unlinked"]
+    lines.append(
+        f"Nhiệm vụ cấp trên: gắn {linked}/{total} nhiệm vụ"
+        f" (văn bản ghi {counts[ParentLink.DOCUMENT] + counts[ParentLink.SECTION]},"
+        f" theo nội dung {counts[ParentLink.SIMILARITY]},"
+        f" người chọn {counts[ParentLink.PERSON] - left_out})"
+        + (f"; {left_out} nhiệm vụ không gắn theo người chọn" if left_out else "")
+        + "."
+    )
+    warnings = links.warnings()
+    if warnings:
+        lines.append(f"Cần xem lại ({len(warnings)}):")
+        lines.extend(f"  {line}" for line in warnings)
     return "\n".join(lines) + "\n"
