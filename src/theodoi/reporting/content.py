@@ -4,6 +4,10 @@ a period, read from the stored history (``theodoi.tracking.rollup`` and
 (``theodoi.reporting.frame``). The web preview, the PDF, the DOCX and the XLSX all lay out
 this one object, so they say the same thing.
 
+"Done in the period" is the work the office had confirmed done by the period's end and not
+yet by the day before it began: each piece of work is listed once across successive reports,
+in the period its confirmation came in, whatever date it was done on.
+
 A period that has not ended yet is reported as of today: open work due later in the period is
 not overdue yet. A period that has not begun has nothing to report.
 """
@@ -256,8 +260,15 @@ def build_report(
             continuous_reported += int(state.reported)
         else:
             in_period.add(state)
+    # Done in the period: done (confirmed) by its end and not yet by the day before it began,
+    # so successive reports list each piece of work once, however late it was confirmed.
+    before = statuses(rows, as_of=period.start - dt.timedelta(days=1))
     done_in_period = sorted(
-        (i for i in items if i.done_on is not None and period.start <= i.done_on <= as_of),
+        (
+            i
+            for i in items
+            if i.bucket in (DONE_ON_TIME, DONE_LATE) and not before[i.occurrence_id].done
+        ),
         key=lambda i: (i.done_on, i.task_key),
     )
     overdue = [_item(o, s, as_of, evidence.get(o.pk)) for o, s in view.overdue]
