@@ -143,7 +143,7 @@ class Row:
 
     @property
     def suggestion_label(self) -> str:
-        return Rating(self.suggestion).label if self.suggestion else ""
+        return str(Rating(self.suggestion).label) if self.suggestion else ""
 
 
 @dataclass
