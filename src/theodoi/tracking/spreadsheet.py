@@ -62,14 +62,12 @@ __all__ = [
     "ImportResult",
     "PlannedRow",
     "SheetError",
-    "SheetPeriod",
     "applied_summary",
     "apply_import",
     "export_workbook",
     "max_upload_bytes",
     "owed_by",
     "plan_import",
-    "sheet_period",
 ]
 
 KIND = "theodoi.sheet/1"
@@ -121,62 +119,6 @@ DATE_FORMAT = "dd/mm/yyyy"
 
 class SheetError(ValueError):
     """A file that cannot be read as one of our exports; the message says why, for a person."""
-
-
-# --- Periods -------------------------------------------------------------------------------
-# A small parser of its own, until ``theodoi.reporting.periods`` exists.
-
-_ROMAN = ("I", "II", "III", "IV")
-
-
-@dataclass(frozen=True)
-class SheetPeriod:
-    start: dt.date
-    end: dt.date
-    label: str  # "Quý II/2021"
-    code: str  # "2021-Q2", for file names
-
-
-def sheet_period(text: str) -> SheetPeriod:
-    """``2021``, ``2021-H1``, ``2021-Q2``, ``2021-03`` or ``2020-2025``: the calendar period.
-    Raises ``SheetError`` for anything else."""
-    raw = (text or "").strip().upper()
-    found = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]|\d{1,2}|\d{4}))?", raw)
-    if found is None:
-        raise SheetError(
-            _("Kỳ “%(text)s” không hợp lệ; ghi như 2021, 2021-H1, 2021-Q2, 2021-03 hoặc 2020-2025.")
-            % {"text": text}
-        )
-    year, part = int(found[1]), found[2]
-    if part is None:
-        return SheetPeriod(dt.date(year, 1, 1), dt.date(year, 12, 31), f"Năm {year}", str(year))
-    if len(part) == 4:
-        last = int(part)
-        if last < year:
-            raise SheetError(_("Kỳ “%(text)s”: năm cuối trước năm đầu.") % {"text": text})
-        return SheetPeriod(
-            dt.date(year, 1, 1), dt.date(last, 12, 31), f"{year}–{last}", f"{year}-{last}"
-        )
-    if part[0] == "Q":
-        n = int(part[1])
-        start = dt.date(year, 3 * n - 2, 1)
-        return SheetPeriod(start, _month_end(year, 3 * n), f"Quý {_ROMAN[n - 1]}/{year}", raw)
-    if part[0] == "H":
-        n = int(part[1])
-        label = f"6 tháng {'đầu' if n == 1 else 'cuối'} năm {year}"
-        return SheetPeriod(dt.date(year, 6 * n - 5, 1), _month_end(year, 6 * n), label, raw)
-    month = int(part)
-    if not 1 <= month <= 12:
-        raise SheetError(_("Kỳ “%(text)s”: tháng phải từ 1 đến 12.") % {"text": text})
-    return SheetPeriod(
-        dt.date(year, month, 1), _month_end(year, month), f"Tháng {month}/{year}",
-        f"{year}-{month:02d}",
-    )  # fmt: skip
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 # --- Export ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from theodoi.orgs.models import Organization
 from theodoi.programs.models import Program
+from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.tracking.spreadsheet import (
     ImportPlan,
     PlannedRow,
@@ -27,7 +28,6 @@ from theodoi.tracking.spreadsheet import (
     apply_import,
     export_workbook,
     plan_import,
-    sheet_period,
 )
 
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         export.add_argument("--program", help="số, ký hiệu hoặc mã số của chương trình")
         export.add_argument(
             "--period",
-            help="kỳ: 2021, 2021-H1, 2021-Q2, 2021-03 hoặc 2020-2025 (mặc định: quý hiện tại)",
+            help="kỳ: 2021, 2021-H1, 2021-Q2 hoặc 2020-2025 (mặc định: quý hiện tại)",
         )
         export.add_argument(
             "--organization",
@@ -72,8 +72,8 @@ class Command(BaseCommand):
     def _export(self, user, options) -> None:
         today = timezone.localdate()
         try:
-            period = sheet_period(options["period"] or f"{today.year}-Q{(today.month + 2) // 3}")
-        except SheetError as error:
+            period = parse_period(options["period"] or f"{today.year}-Q{(today.month + 2) // 3}")
+        except PeriodError as error:
             self._fail(str(error))
         program = None
         if options["program"]:
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         try:
             data = export_workbook(
                 user, program=program, organization=organization, start=period.start,
-                end=period.end, as_of=today, period_label=period.label,
+                end=period.end, as_of=today, period_label=period.short_label,
             )  # fmt: skip
         except SheetError as error:
             self._fail(str(error))
@@ -103,7 +103,7 @@ class Command(BaseCommand):
         except OSError as error:
             self._fail(f"{path}: không ghi được ({error.strerror or error})")
         rows = load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row - 1
-        self.stdout.write(f"Đã ghi {path}: {rows} dòng, {period.label}.")
+        self.stdout.write(f"Đã ghi {path}: {rows} dòng, {period.short_label}.")
 
     def _import(self, user, options) -> None:
         path = Path(options["file"])
