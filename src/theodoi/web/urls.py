@@ -12,6 +12,7 @@ from .views import (
     reports,
     review,
     search,
+    spreadsheet,
     task,
     work,
 )
@@ -34,6 +35,8 @@ urlpatterns = [
     path("tasks/<int:pk>/", task.task, name="task"),
     path("evidence/<int:pk>/", task.evidence_download, name="evidence"),
     path("work/", work.my_work, name="my_work"),
+    path("work/sheet/", spreadsheet.download, name="sheet_download"),
+    path("work/sheet/import/", spreadsheet.upload, name="sheet_import"),
     path("review/", review.queue, name="review"),
     path("organizations/", organizations.organizations, name="organizations"),
     path("organizations/<str:code>/", organizations.organization, name="organization"),
