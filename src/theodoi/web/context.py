@@ -23,6 +23,10 @@ def navigation(request: HttpRequest) -> dict:
         menu.append(("web:my_work", _("Việc của cơ quan")))
     if allows(user, Action.REVIEW_REPORT):
         menu.append(("web:review", _("Chờ xử lý")))
+    if allows(user, Action.VIEW_PERSONAL_PLAN):
+        menu.append(("web:plans", _("Kế hoạch cá nhân")))
+    if allows(user, Action.EVALUATE):
+        menu.append(("web:evaluation", _("Đánh giá")))
     menu.append(("web:organizations", _("Cơ quan")))
     menu.append(("web:search", _("Tìm kiếm")))
     if allows(user, Action.PRODUCE_REPORT):

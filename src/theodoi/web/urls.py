@@ -8,6 +8,7 @@ from .views import (
     importing,
     notifications,
     organizations,
+    plans,
     program,
     reports,
     review,
@@ -43,5 +44,8 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("import/", importing.upload, name="import"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("plans/", plans.plans, name="plans"),
+    path("plans/<int:pk>/", plans.plan, name="plan"),
+    path("evaluation/", plans.evaluation, name="evaluation"),
     path("reports/", reports.reports, name="reports"),
 ]

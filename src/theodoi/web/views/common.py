@@ -75,7 +75,8 @@ def as_of(request: HttpRequest) -> tuple[dt.date, str | None]:
 def current_program(request: HttpRequest) -> Program | None:
     """The program asked for (``?program=<id>``), else the latest one imported."""
     raw = request.GET.get("program")
-    programs = Program.objects.order_by("-pk")
+    # A personal plan's own program is reached through its plan (/plans/), not from here.
+    programs = Program.objects.filter(personal_plan__isnull=True).order_by("-pk")
     if raw:
         if not raw.isdigit():
             raise Http404(_("Không có chương trình này."))
