@@ -11,6 +11,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from openpyxl import load_workbook
 
 from theodoi.plans.evaluation import (
@@ -329,3 +330,27 @@ def test_the_command_says_what_is_wrong(example, args, message, capsys):
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
     assert not ProgressReport.objects.exists()
+
+
+def test_the_thresholds_are_edited_in_the_admin_and_checked_there(example, users):
+    admin_user = users["admin"]
+    admin_user.is_staff = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    values = {"program": example.pk, "excellent_done": 80, "excellent_on_time": 70,
+              "good_done": 90, "good_on_time": 60, "pass_done": 70, "pass_on_time": 50}  # fmt: skip
+    refused = client.post("/admin/plans/evaluationscale/add/", values)
+    assert refused.status_code == 200
+    assert "Các ngưỡng phải theo thứ tự" in refused.content.decode()
+    assert not EvaluationScale.objects.exists()
+    values["excellent_done"] = 95
+    assert client.post("/admin/plans/evaluationscale/add/", values).status_code == 302
+    assert scale_for(example).excellent_done == 95
+    # The office sees the thresholds but does not change them.
+    monitor = users["monitor"]
+    monitor.is_staff = True
+    monitor.save()
+    client.force_login(monitor)
+    assert client.get("/admin/plans/evaluationscale/").status_code == 200
+    assert client.post("/admin/plans/evaluationscale/add/", values).status_code == 403
