@@ -53,7 +53,7 @@ PARTY = Sizes(14, 14, 14, 15, 15, 14, 16, 14, 14, 12, 12, 12, 14)
 # 12-13 caps bold, motto 13-14 bold (II.1), place and date 13-14 italic (II.4), type name 13-14
 # caps bold, subject 13-14 bold (II.5), body 13-14 (II.6), "Nơi nhận" 12 bold italic and its
 # list 11 (II.9), signature 13-14 (II.7).
-STATE = Sizes(13, 13, 13, 13, 13, 14, 14, 14, 14, 12, 12, 11, 14)
+STATE = Sizes(13, 13, 13, 13, 14, 14, 14, 14, 14, 12, 12, 11, 14)
 
 
 def render_docx(report: Report) -> bytes:
