@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
@@ -85,25 +86,25 @@ REFUSED = "refused"
 # The columns, in order: (key, header, editable, width). Headers are what a person reads; the
 # import finds each column by the header it was exported with (kept in the hidden sheet).
 COLUMNS = (
-    ("id", "Mã", False, 9),
-    ("program", "Chương trình", False, 14),
-    ("task_key", "Mã nhiệm vụ", False, 13),
-    ("task", "Nội dung nhiệm vụ", False, 60),
-    ("body", "Cơ quan", False, 24),
-    ("role", "Vai trò", False, 11),
-    ("period", "Kỳ", False, 16),
-    ("due", "Hạn", False, 12),
-    ("bucket", "Tình trạng", False, 22),
-    ("review", "Xét duyệt", False, 16),
-    ("state", "Tiến độ", True, 17),
-    ("percent", "Phần trăm", True, 10),
-    ("narrative", "Nội dung báo cáo", True, 50),
-    ("done_on", "Ngày hoàn thành", True, 14),
-    ("document_type", "Loại văn bản", True, 14),
-    ("document_number", "Số, ký hiệu văn bản", True, 18),
-    ("document_date", "Ngày văn bản", True, 13),
-    ("document_signer", "Cơ quan ký văn bản", True, 24),
-    ("token", "Mã dòng (không sửa)", False, 12),
+    ("id", gettext_noop("Mã"), False, 9),
+    ("program", gettext_noop("Chương trình"), False, 14),
+    ("task_key", gettext_noop("Mã nhiệm vụ"), False, 13),
+    ("task", gettext_noop("Nội dung nhiệm vụ"), False, 60),
+    ("body", gettext_noop("Cơ quan"), False, 24),
+    ("role", gettext_noop("Vai trò"), False, 11),
+    ("period", gettext_noop("Kỳ"), False, 16),
+    ("due", gettext_noop("Hạn"), False, 12),
+    ("bucket", gettext_noop("Tình trạng"), False, 22),
+    ("review", gettext_noop("Xét duyệt"), False, 16),
+    ("state", gettext_noop("Tiến độ"), True, 17),
+    ("percent", gettext_noop("Phần trăm"), True, 10),
+    ("narrative", gettext_noop("Nội dung báo cáo"), True, 50),
+    ("done_on", gettext_noop("Ngày hoàn thành"), True, 14),
+    ("document_type", gettext_noop("Loại văn bản"), True, 14),
+    ("document_number", gettext_noop("Số, ký hiệu văn bản"), True, 18),
+    ("document_date", gettext_noop("Ngày văn bản"), True, 13),
+    ("document_signer", gettext_noop("Cơ quan ký văn bản"), True, 24),
+    ("token", gettext_noop("Mã dòng (không sửa)"), False, 12),
 )
 EDITABLE = tuple(key for key, _header, editable, _width in COLUMNS if editable)
 REQUIRED = ("id", "token", *EDITABLE)
@@ -436,6 +437,7 @@ class PlannedRow:
     occurrence_id: int | None = None
     task_key: str = ""
     period: str = ""
+    task_text: str = ""
     changes: list[Change] = field(default_factory=list)
     reason: str = ""
     note: str = ""
@@ -684,7 +686,9 @@ class _Planner:
                 reason=_("Không có kỳ thực hiện mã %(id)s.") % {"id": occurrence_id},
             )
         task = occurrence.assignment.task
-        planned = PlannedRow(index, REFUSED, occurrence_id, task.key, occurrence.label)
+        planned = PlannedRow(
+            index, REFUSED, occurrence_id, task.key, occurrence.label, task_text=task.text
+        )
         if occurrence_id in seen:
             planned.reason = _("Mã %(id)s đã có ở dòng %(row)s; mỗi kỳ chỉ một dòng.") % {
                 "id": occurrence_id,

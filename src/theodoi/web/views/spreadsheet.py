@@ -36,7 +36,6 @@ from theodoi.tracking.policy import Action, allows
 from theodoi.tracking.spreadsheet import (
     ImportPlan,
     SheetError,
-    applied_summary,
     apply_import,
     export_workbook,
     max_upload_bytes,
@@ -249,8 +248,6 @@ def _confirm(request: HttpRequest) -> HttpResponse:
         )
     result = apply_import(request.user, plan, send=action == "send")
     _forget(request, token, path)
-    if result.applied:
-        messages.success(request, applied_summary(result))
     context = _context(request, plan=plan, result=result, name=entry["name"])
     return render(request, "web/sheet_result.html", context)
 
