@@ -193,11 +193,11 @@ def plans(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Đã lập kế hoạch; thêm các nội dung rồi trình."))
                 return redirect("web:plan", plan.pk)
-    shown = visible_plans(user).filter(under=program).values_list("pk", flat=True)
+    shown = set(visible_plans(user).filter(under=program).values_list("pk", flat=True))
     rows = [
         row
         for row in plan_rows(program, as_of=timezone.localdate())
-        if (row.plan is not None and row.plan.pk in set(shown))
+        if (row.plan is not None and row.plan.pk in shown)
         or (row.plan is None and (me.sees_everything
                                   or row.leader.organization_id == me.organization_id))
     ]  # fmt: skip
