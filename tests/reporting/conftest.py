@@ -52,6 +52,11 @@ def done(user, monitor, occ, *, done_on, confirmed, **document) -> None:
 
 @pytest.fixture
 def history(example, users) -> SimpleNamespace:
+    return make_history(example, users)
+
+
+def make_history(example, users) -> SimpleNamespace:
+    """The history (see the module's docstring); returns the program and the chosen cases."""
     staff, monitor = users["staff"], users["monitor"]
     evidence = occurrence("B.I.2", dt.date(2021, 4, 30))
     done(
