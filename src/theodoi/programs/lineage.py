@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -215,15 +215,11 @@ class _Parent:
     """The parent program's live tasks and sections, read once, keyed for look-ups."""
 
     def __init__(self, program: Program) -> None:
-        self.tasks = list(
-            program.tasks.filter(withdrawn_in__isnull=True).only(
-                "pk", "key", "text", "section_id", "position"
-            )
-        )
+        self.tasks = list(program.tasks.filter(withdrawn_in__isnull=True))
         self.by_key = {task.key.casefold(): task for task in self.tasks}
         self.by_pk = {task.pk: task for task in self.tasks}
         self.texts = {task.pk: comparable(task.text) for task in self.tasks}
-        sections = list(Section.objects.filter(program=program).only("pk", "number", "parent_id"))
+        sections = list(Section.objects.filter(program=program))
         self.section_by_number = {s.number.casefold(): s for s in sections}
         self.children: dict[int | None, list[int]] = {}
         for section in sections:
@@ -400,14 +396,20 @@ def issuing_tasks(parent: Program) -> list[Task]:
     program names as its parent task; else those whose text asks for it ("xây dựng chương
     trình hành động ..."; not personal action plans) of the members of a group ("các huyện
     ủy, thị ủy ..."), not of one body issuing a program of its own; in document order."""
-    live = parent.tasks.filter(withdrawn_in__isnull=True).order_by("position")
-    named = list(live.filter(lower_programs__isnull=False).distinct())
+    under = Program.objects.filter(parent_task=OuterRef("pk"))
+    rows = list(
+        parent.tasks.filter(withdrawn_in__isnull=True)
+        .filter(Q(lower_programs__isnull=False) | Q(assignments__via_group__isnull=False))
+        .annotate(named=Exists(under))
+        .distinct()
+        .order_by("position")
+    )
+    named = [task for task in rows if task.named]
     if named:
         return named
-    of_groups = live.filter(assignments__via_group__isnull=False).distinct()
     return [
         task
-        for task in of_groups.only("pk", "key", "text", "text_key", "position", "section_id")
+        for task in rows
         if _ISSUING.search(task.text_key) and not _PERSONAL.search(task.text_key)
     ]
 
@@ -415,9 +417,10 @@ def issuing_tasks(parent: Program) -> list[Task]:
 def suggest_parent_task(*, parent: Program, issuer: Organization | None) -> Task | None:
     """The parent task a new lower-level program by ``issuer`` most likely answers: an
     issuing task (``issuing_tasks``) that gives the issuer work, directly or through a
-    group; the only issuing task when the issuer is not known. None when unclear."""
+    group; the only issuing task when the issuer is not known (or not in the registry). None
+    when unclear."""
     tasks = issuing_tasks(parent)
-    if issuer is not None:
+    if issuer is not None and not issuer.unresolved:
         tasks = [
             task
             for task in tasks

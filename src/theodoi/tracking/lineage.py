@@ -27,13 +27,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from theodoi.orgs.models import Organization
 from theodoi.programs.lineage import issuing_tasks
-from theodoi.programs.models import Occurrence, Program, ProgramVersion, Task
+from theodoi.programs.models import Occurrence, Program, Task
 from theodoi.programs.succession import Successions
 
 from .rollup import program_tallies
@@ -44,6 +43,7 @@ __all__ = [
     "ISSUED_ON_TIME",
     "MISSING_IN_TIME",
     "MISSING_OVERDUE",
+    "STATE_BADGES",
     "STATE_LABELS",
     "Issued",
     "LowerLevels",
@@ -62,6 +62,13 @@ MISSING_OVERDUE = "missing_overdue"
 MISSING_IN_TIME = "missing_in_time"
 # Worst first: the order the rows are shown in.
 STATES = (MISSING_OVERDUE, MISSING_IN_TIME, ISSUED_LATE, ISSUED_ON_TIME)
+# The badge each state is shown with (web/static/web/theodoi.css).
+STATE_BADGES = {
+    ISSUED_ON_TIME: "ok",
+    ISSUED_LATE: "late",
+    MISSING_OVERDUE: "overdue",
+    MISSING_IN_TIME: "open",
+}
 STATE_LABELS = {
     ISSUED_ON_TIME: gettext_noop("Đã ban hành đúng hạn"),
     ISSUED_LATE: gettext_noop("Đã ban hành quá hạn"),
@@ -101,7 +108,11 @@ class Obligation:
 
     @property
     def label(self) -> str:
-        return STATE_LABELS[self.state]
+        return gettext(STATE_LABELS[self.state])
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES[self.state]
 
     @property
     def days_late(self) -> int:
@@ -149,12 +160,7 @@ def lower_programs(program: Program, *, as_of: dt.date) -> list[tuple[Program, I
     children = (
         Program.objects.filter(parent_program=program)
         .select_related("issuer", "parent_task")
-        .prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=ProgramVersion.objects.only("pk", "number", "imported_at", "program_id"),
-            )
-        )
+        .prefetch_related("versions")
     )
     found = []
     for child in children:
@@ -165,15 +171,20 @@ def lower_programs(program: Program, *, as_of: dt.date) -> list[tuple[Program, I
     return found
 
 
-def obligations(program: Program, *, as_of: dt.date) -> list[TaskObligations]:
+def obligations(
+    program: Program, *, as_of: dt.date, children: list[tuple[Program, Issued]] | None = None
+) -> list[TaskObligations]:
     """For each of ``program``'s issuing tasks, every body that must issue a program under it
-    and where it stands at the end of ``as_of`` (see the module's docstring), worst first."""
+    and where it stands at the end of ``as_of`` (see the module's docstring), worst first.
+    ``children``: ``lower_programs(program, as_of=as_of)``, when the caller has it already."""
     tasks = issuing_tasks(program)
     if not tasks:
         return []
-    occurrences = Occurrence.objects.filter(
-        assignment__task__in=tasks, assignment__organization__isnull=False
-    ).select_related("assignment__organization", "assignment__task")
+    occurrences = list(
+        Occurrence.objects.filter(
+            assignment__task__in=tasks, assignment__organization__isnull=False
+        ).select_related("assignment__organization", "assignment__task")
+    )
     found = statuses(occurrences, as_of=as_of)
     due: dict[tuple[int, int], dt.date] = {}
     bodies: dict[int, Organization] = {}
@@ -185,8 +196,11 @@ def obligations(program: Program, *, as_of: dt.date) -> list[TaskObligations]:
         bodies[body.pk] = body
         key = (occurrence.assignment.task_id, body.pk)
         due[key] = min(due.get(key, state.due), state.due)
-    children = lower_programs(program, as_of=as_of)
-    successions = Successions()
+    if children is None:
+        children = lower_programs(program, as_of=as_of)
+    # Reorganisations are read only when a body that owes the task had ended by the day.
+    ended = any(body.valid_to is not None and body.valid_to < as_of for body in bodies.values())
+    successions = Successions() if ended and children else None
     by_issuer: dict[int, list[tuple[Program, Issued]]] = defaultdict(list)
     for child, issued in children:
         if child.issuer_id is not None:
@@ -218,7 +232,9 @@ def obligations(program: Program, *, as_of: dt.date) -> list[TaskObligations]:
     return result
 
 
-def _successors(successions: Successions, body: Organization, day: dt.date) -> tuple:
+def _successors(successions: Successions | None, body: Organization, day: dt.date) -> tuple:
+    if successions is None:
+        return ()
     succession = successions.on(body, day)
     return succession.successors if succession is not None else ()
 
@@ -245,10 +261,16 @@ class LowerLevels:
     linked: int
 
 
-def lower_levels(program: Program, *, as_of: dt.date) -> LowerLevels:
+def lower_levels(
+    program: Program, *, as_of: dt.date, children: list[tuple[Program, Issued]] | None = None
+) -> LowerLevels:
     """Each program issued under ``program`` by the end of ``as_of``, with its own tally
-    (every body's occurrences of its own tasks) and the total of those tallies."""
-    children = lower_programs(program, as_of=as_of)
+    (every body's occurrences of its own tasks) and the total of those tallies.
+    ``children``: ``lower_programs(program, as_of=as_of)``, when the caller has it already."""
+    if children is None:
+        children = lower_programs(program, as_of=as_of)
+    if not children:
+        return LowerLevels(rows=[], total=Tally(), tasks=0, linked=0)
     ids = [child.pk for child, _ in children]
     tallies = program_tallies(Program.objects.filter(pk__in=ids), as_of=as_of)
     task_counts: dict[int, int] = defaultdict(int)

@@ -73,7 +73,9 @@ def as_of(request: HttpRequest) -> tuple[dt.date, str | None]:
 
 
 def current_program(request: HttpRequest) -> Program | None:
-    """The program asked for (``?program=<id>``), else the latest one imported."""
+    """The program asked for (``?program=<id>``), else the latest one imported that is not a
+    lower-level program (a district's program imported under the province's does not take
+    the province's place on the dashboard)."""
     raw = request.GET.get("program")
     # A personal plan's own program is reached through its plan (/plans/), not from here.
     programs = Program.objects.filter(personal_plan__isnull=True).order_by("-pk")
@@ -84,4 +86,4 @@ def current_program(request: HttpRequest) -> Program | None:
         if found is None:
             raise Http404(_("Không có chương trình này."))
         return found
-    return programs.first()
+    return programs.filter(parent_program__isnull=True).first() or programs.first()

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from theodoi.programs.models import Program
+from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.rollup import overview
 
 from .common import actor, as_of, current_program, member_required
@@ -35,12 +36,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if program is not None:
         view = overview(program, as_of=day)
+        children = lower_programs(program, as_of=day)
         context.update(
             view=view,
             overdue=view.overdue[:50],
             upcoming=view.upcoming[:50],
             quarter_chart=quarter_chart(view.by_quarter),
             area_chart=area_chart(view.by_area),
+            lower=lower_levels(program, as_of=day, children=children),
+            obligations=obligations(program, as_of=day, children=children),
         )
     return render(request, "web/dashboard.html", context)
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from theodoi.programs.models import Program, Section, Task
+from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.policy import Action, allows, check
 from theodoi.tracking.rollup import program_tallies, tree_tallies, worst_bucket
 from theodoi.tracking.status import Tally
@@ -74,13 +75,16 @@ class SectionNode:
 def tree(request: HttpRequest, pk: int) -> HttpResponse:
     """The program's sections and tasks in document order, each with its status as of the
     date (``?as_of=``); the numbers come from ``tracking.rollup.tree_tallies``."""
-    program = get_object_or_404(Program.objects.select_related("issuer"), pk=pk)
+    program = get_object_or_404(
+        Program.objects.select_related("issuer", "parent_program", "parent_task"), pk=pk
+    )
     check(request.user, Action.VIEW_PROGRAM, program)
     day, error = as_of(request)
     counts = tree_tallies(program, as_of=day)
     sections = list(Section.objects.filter(program=program).order_by("position"))
     tasks = list(program.tasks.select_related("lead", "withdrawn_in").order_by("position"))
     roots = build_tree(sections, tasks, counts)
+    children = lower_programs(program, as_of=day)
     return render(
         request,
         "web/program_tree.html",
@@ -91,8 +95,19 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
             "roots": roots,
             "total": counts.total,
             "task_count": sum(1 for t in tasks if t.withdrawn_in_id is None),
+            "obligations": obligations(program, as_of=day, children=children),
+            "lower": lower_levels(program, as_of=day, children=children),
+            "parent_links": parent_links(program, tasks),
         },
     )
+
+
+def parent_links(program: Program, tasks: list[Task]) -> list[Task]:
+    """A lower-level program's live tasks with the parent task each implements (loaded)."""
+    if program.parent_program_id is None:
+        return []
+    live = [t.pk for t in tasks if t.withdrawn_in_id is None]
+    return list(Task.objects.filter(pk__in=live).select_related("parent_task").order_by("position"))
 
 
 def build_tree(sections: list[Section], tasks: list[Task], counts) -> list[SectionNode]:
