@@ -62,7 +62,12 @@ def test_demo_prepares_once_and_reuses_everything(tmp_path: Path):
     assert time.monotonic() - started < 120  # reused, not rebuilt (generous: shared machines)
     with sqlite3.connect(folder / "theodoi.sqlite3") as db:
         assert db.execute("select count(*) from programs_task").fetchone()[0] == tasks
-        assert db.execute("select count(*) from programs_program").fetchone()[0] == 1
+        programs = db.execute(
+            "select p.number, parent.number from programs_program p"
+            " left join programs_program parent on parent.id = p.parent_program_id order by p.id"
+        ).fetchall()
+    # The example, and the sample district program under it.
+    assert programs == [("CTHD-TINHUY-2020-2025", None), ("05-CTr/HU", "CTHD-TINHUY-2020-2025")]
 
 
 def test_a_bad_port_is_refused(tmp_path: Path):

@@ -24,12 +24,20 @@ from theodoi.orgs.models import Organization
 from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import example_path
 from theodoi.programs.importer import import_program
+from theodoi.programs.lineage import example_district, link_lower_program
 from theodoi.programs.models import DOING_ROLES, Occurrence, Program
 from theodoi.tracking.extensions import decide_extension, request_extension
 from theodoi.tracking.models import Membership, ProgressReport, ReportState, Role
 from theodoi.tracking.reports import review_report, save_report, submit_report
 
-__all__ = ["ACCOUNTS", "DemoAccount", "ensure_accounts", "ensure_example", "invent_history"]
+__all__ = [
+    "ACCOUNTS",
+    "DemoAccount",
+    "ensure_accounts",
+    "ensure_district",
+    "ensure_example",
+    "invent_history",
+]
 
 
 @dataclass(frozen=True)
@@ -57,14 +65,33 @@ DEMO_NAME = "Dữ liệu minh họa"  # the first name of the invented reporters
 
 
 def ensure_example() -> Program:
-    """The example registry and program, loaded once."""
+    """The example registry and program, loaded once; and under it, the sample lower-level
+    program of one district (Huyện ủy Bình Sơn's) with its bodies, so the parent's pages show
+    a district that issued its program and the others that have not."""
     if not Organization.objects.filter(code="qn.btctu").exists():
         load_registry_file(None)
     program = Program.objects.order_by("pk").first()
     if program is None:
         import_program(path=example_path())
         program = Program.objects.order_by("pk").first()
+    ensure_district(program)
     return program
+
+
+def ensure_district(parent: Program) -> Program | None:
+    """The sample district program, imported once under ``parent`` (None when ``parent`` is
+    not the example: the sample implements the example's tasks)."""
+    path, registry = example_district()
+    found = Program.objects.filter(parent_program=parent, issuer__code="qn.hu-binhson").first()
+    if found is not None or not parent.tasks.filter(key="B.II.1").exists():
+        return found
+    with transaction.atomic():
+        if not Organization.objects.filter(code="qn.hu-binhson.btv").exists():
+            load_registry_file(registry)
+        summary = import_program(path=path, parent=parent.number)
+        found = Program.objects.get(number=summary.program)
+        link_lower_program(program=found)
+    return found
 
 
 def _accounts_file() -> Path:
