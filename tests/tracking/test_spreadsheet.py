@@ -13,6 +13,7 @@ from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
+from docx import Document
 from openpyxl import Workbook, load_workbook
 
 from theodoi.programs.models import DOING_ROLES, Occurrence
@@ -384,6 +385,15 @@ def test_awaiting_confirmation_and_confirmed_reports_are_refused(staff, users, t
     assert "hoàn thành" in rows[second.pk].reason or "xác nhận" in rows[second.pk].reason
 
 
+def test_an_occurrence_withdrawn_after_the_export_is_refused(staff, two):
+    data = fill(export(staff), {two[0].pk: {"state": "Đang thực hiện"}})
+    Occurrence.objects.filter(pk=two[0].pk).update(
+        status=Occurrence.Status.WITHDRAWN, withdrawn_on=dt.date(2021, 3, 1)
+    )
+    row = next(r for r in plan_import(staff, data).rows if r.occurrence_id == two[0].pk)
+    assert row.outcome == REFUSED and "không còn thực hiện" in row.reason
+
+
 def test_the_monitors_file_applies_nothing_and_says_why(users, two):
     monitor = users["monitor"]
     from theodoi.orgs.models import Organization
@@ -434,6 +444,10 @@ def test_files_that_are_not_our_exports_are_refused_whole(staff, two):
         plan_import(staff, b"%PDF-1.4 not a spreadsheet")
     with pytest.raises(SheetError, match="trống"):
         plan_import(staff, b"")
+    document = io.BytesIO()
+    Document().save(document)  # a Word file: a zip too, but no workbook inside
+    with pytest.raises(SheetError, match="không phải bảng tính Excel"):
+        plan_import(staff, document.getvalue())
     plain = Workbook()
     plain.active["A1"] = "Mã"
     with pytest.raises(SheetError, match="không phải bảng tính theodoi"):
