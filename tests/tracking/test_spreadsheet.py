@@ -168,6 +168,10 @@ def test_export_then_import_unchanged_changes_nothing(staff, two):
         user=staff, occurrence=two[0], expected_version=None, state="in_progress", percent=10,
         narrative="Dòng một\nDòng hai", document_number="Số: 12-KH/BTCTU",
     )  # fmt: skip
+    save_report(
+        user=staff, occurrence=two[1], expected_version=None, state="in_progress",
+        narrative="=1+1 là công thức?\x0b ký tự điều khiển",
+    )  # fmt: skip
     revisions, entries = ReportRevision.objects.count(), audit_count()
     plan = plan_import(staff, export(staff))
     assert plan.rows and {r.outcome for r in plan.rows} == {UNCHANGED}

@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -247,7 +248,12 @@ def _write_row(sheet, index: int, item: WorkItem, body: Organization) -> None:
         "token": _row_token(occurrence.pk, report, values),
     }
     for col, (key, _header, editable, _width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=index, column=col, value=shown[key])
+        value = shown[key]
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = sheet.cell(row=index, column=col, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text that looks like a formula stays text
         if key in ("due", *DATE_FIELDS):
             cell.number_format = DATE_FORMAT
         if key in ("task", "narrative"):
@@ -404,6 +410,7 @@ def _text(value: Any, *, multiline: bool = False) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)  # what a cell cannot hold
     if multiline:
         return "\n".join(line.rstrip() for line in text.strip().split("\n"))
     return re.sub(r"\s+", " ", text).strip()
