@@ -61,8 +61,8 @@ __all__ = [
 ]
 
 # A proposal by text similarity at or above this score is taken without asking. On the sample
-# district program the right parent tasks score 77-88; a restatement in other words scores 64,
-# a task with no counterpart (the district office's monitoring duty) 61.
+# district program the right parent tasks score 78-90; a restatement in other words scores 65,
+# a task with no counterpart (the district office's monitoring duty) 63.
 THRESHOLD = 70
 # How many parent tasks the import page offers for each task.
 CANDIDATES = 5

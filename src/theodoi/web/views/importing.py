@@ -52,7 +52,7 @@ from theodoi.parsing.readers import SUPPORTED
 from theodoi.parsing.text import fold
 from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
 from theodoi.programs.lineage import LineageError, LinkResult, Proposal, link_lower_program
-from theodoi.programs.models import Program, ProgramVersion, Task
+from theodoi.programs.models import ParentLink, Program, ProgramVersion, Task
 from theodoi.tracking.policy import Action, check
 
 from .common import member_required
@@ -306,6 +306,8 @@ def _preview(
         preview.parent_task = links.parent_task.key if links.parent_task else ""
         for index, proposal in enumerate(links.proposals):
             default = proposal.parent.key if proposal.parent else ""
+            if proposal.parent is None and proposal.how == ParentLink.PERSON:
+                default = NO_PARENT_TASK  # a person said so at an earlier import
             preview.link_rows.append(LinkRow(index, proposal, default, default))
     return preview
 
