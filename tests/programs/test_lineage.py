@@ -229,3 +229,29 @@ def test_links_follow_the_parent_and_are_cleared_without_one(district_registry):
     assert result.proposals == []
     assert not program.tasks.filter(parent_task__isnull=False).exists()
     assert set(program.tasks.values_list("parent_link", flat=True)) == {""}
+
+
+def test_an_amended_district_program_keeps_the_choices_and_links_its_new_tasks(
+    district_registry, tmp_path
+):
+    run_import(str(DISTRICT), "--parent", PARENT, "--link", "B.III.2/3=B.III.3.6/2")
+    amended = DISTRICT.read_text(encoding="utf-8").replace(
+        "3. Quốc phòng, an ninh\n",
+        "3. Quốc phòng, an ninh\n\n"
+        "- Ban hành Kế hoạch thực hiện Chỉ thị của Ban Thường vụ Tỉnh ủy về tăng cường sự lãnh"
+        " đạo của cấp ủy đảng đối với công tác bảo đảm an ninh, trật tự (nhiệm vụ B.III.6/4"
+        " Chương trình hành động của Tỉnh ủy).\n\n"
+        "+ *Cơ quan chỉ đạo, ban hành:* Ban Thường vụ Huyện ủy.\n\n"
+        "+ *Cơ quan tham mưu:* Ban Chỉ huy Quân sự huyện.\n\n"
+        "+ *Thời gian hoàn thành:* Trong quý III/2021.\n",
+    )
+    path = tmp_path / "binh-son-dieu-chinh.md"
+    path.write_text(amended, encoding="utf-8")
+    out = run_import(str(path), "--parent", PARENT)
+    assert "Đã cập nhật chương trình 05-CTr/HU: lần 2." in out
+    program = Program.objects.get(number="05-CTr/HU")
+    links = links_of(program)
+    added = program.tasks.get(text__contains="B.III.6/4")
+    assert links[added.key] == ("B.III.6/4", ParentLink.DOCUMENT, None)
+    assert links["B.III.2/3"] == ("B.III.3.6/2", ParentLink.PERSON, None)
+    assert links["B.III.2/1"][:2] == ("B.III.3.5/7", ParentLink.SIMILARITY)
