@@ -266,6 +266,28 @@ def test_saved_as_draft_without_send(staff, two):
     assert ReportRevision.objects.count() == revisions
 
 
+def test_the_preview_shows_what_the_report_rules_fill_in(staff, two):
+    """A document cited in the narrative fills the empty evidence columns, as on the web."""
+    narrative = "Đã ban hành Kế hoạch số 15-KH/TU ngày 25/3/2021 về tinh giản biên chế."
+    data = fill(
+        export(staff),
+        {two[0].pk: {"state": "Đã hoàn thành", "done_on": "25/03/2021", "narrative": narrative}},
+    )
+    plan = plan_import(staff, data)
+    (row,) = plan.changes
+    shown = {c.field: c.after for c in row.changes}
+    assert not ProgressReport.objects.exists()  # the dry run left nothing behind
+    apply_import(staff, plan, send=False)
+    report = ProgressReport.objects.get(occurrence=two[0])
+    assert shown["document_number"] == report.document_number != ""
+    assert shown["document_date"] == f"{report.document_date:%d/%m/%Y}"
+    assert shown["document_type"] == report.document_type
+    # The same file again: the report changed since that export (by this import itself).
+    again = plan_import(staff, data).rows
+    assert next(r for r in again if r.occurrence_id == two[0].pk).outcome == REFUSED
+    assert {r.outcome for r in plan_import(staff, export(staff)).rows} == {UNCHANGED}
+
+
 def test_dates_as_text_accepted_and_impossible_ones_refused_with_the_row(staff, two):
     data = fill(
         export(staff),

@@ -753,9 +753,19 @@ class _Planner:
         if errors:
             planned.reason = " ".join(errors)
             return planned
+        expected = report.version if report is not None else None
+        try:
+            after = _dry_run(self.user, occurrence, expected, values)
+        except (ReportError, PermissionDenied, StaleReport) as error:
+            planned.reason = str(error)
+            return planned
+        planned.changes = _changes(current, after)
+        if not planned.changes:
+            planned.outcome = UNCHANGED
+            return planned
         planned.outcome = CHANGE
         planned.values = values
-        planned.expected_version = report.version if report is not None else None
+        planned.expected_version = expected
         if values["state"] == ReportState.DONE and values["done_on"] is None:
             planned.note = _("Cần ghi ngày hoàn thành trước khi gửi; lưu nháp thì được.")
         return planned
@@ -903,6 +913,25 @@ def _shown(key: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
     return str(value)
+
+
+class _Rollback(Exception):
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+
+def _dry_run(user, occurrence: Occurrence, expected: int | None, values: dict) -> dict:
+    """The report's values as ``save_report`` would store them (its rules fill a document
+    cited in the narrative, a done report's 100%), found by saving it in a transaction that is
+    rolled back: the preview shows exactly what the save will do. Raises what it raises."""
+    try:
+        with transaction.atomic():
+            saved = save_report(
+                user=user, occurrence=occurrence, expected_version=expected, **values
+            )
+            raise _Rollback(_report_values(saved))
+    except _Rollback as done:
+        return done.values
 
 
 def _stale_reason(report: ProgressReport | None, exported_version: int) -> str:
