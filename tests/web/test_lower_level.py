@@ -241,3 +241,25 @@ def test_the_dashboard_has_a_table_of_its_own_for_the_lower_programs(client_for,
     # The district's own dashboard shows its own figures.
     own = client.get(url, {"program": district.pk, "as_of": AS_OF}).content.decode()
     assert figures(own)["total"] == want["total"]
+
+
+# ---- the task page ----------------------------------------------------------------------------
+
+
+def test_a_task_page_links_its_parent_task_and_the_lower_work(client_for, district, example):
+    child = Task.objects.get(program=district, key="B.III.1/1")  # states B.III.1.2/1
+    parent = child.parent_task
+    assert parent.key == "B.III.1.2/1" and parent.program == example
+    client = client_for("staff")
+
+    page = text_of(client.get(reverse("web:task", args=[child.pk])).content.decode())
+    assert f"Thực hiện nhiệm vụ cấp trên: {parent.key} của {example.number}" in page
+
+    page = text_of(client.get(reverse("web:task", args=[parent.pk])).content.decode())
+    assert "nhiệm vụ cấp dưới thực hiện nhiệm vụ này" in page
+    assert f"{child.key} (Huyện ủy Bình Sơn)" in page
+
+    # B.II.1 asked the districts for programs: Bình Sơn's is listed under it.
+    asking = Task.objects.get(program=example, key="B.II.1")
+    page = text_of(client.get(reverse("web:task", args=[asking.pk])).content.decode())
+    assert f"{district.number} — Huyện ủy Bình Sơn, 15/03/2021" in page

@@ -91,7 +91,13 @@ class AuditRow:
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(
         Task.objects.select_related(
-            "program", "section", "lead", "added_in", "changed_in", "withdrawn_in"
+            "program",
+            "section",
+            "lead",
+            "added_in",
+            "changed_in",
+            "withdrawn_in",
+            "parent_task__program",
         ),
         pk=pk,
     )
@@ -125,7 +131,14 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
                 .order_by("requested_at", "pk")
             ),
             "history": history(user, found, assignments),
-            "lower_programs": list(found.lower_programs.order_by("number")),
+            "lower_programs": list(
+                found.lower_programs.select_related("issuer").order_by("date", "number")
+            ),
+            "lower_tasks": list(
+                found.lower_tasks.filter(withdrawn_in__isnull=True)
+                .select_related("program__issuer")
+                .order_by("program__number", "position")
+            ),
         },
     )
 
