@@ -489,9 +489,14 @@ def test_files_that_are_not_our_exports_are_refused_whole(staff, two):
 
 
 def test_too_large_a_file_is_refused(staff, two, settings):
-    settings.THEODOI_SHEET_MAX_BYTES = 1000
+    data = export(staff)
+    settings.THEODOI_SHEET_MAX_BYTES = len(data) - 1
     with pytest.raises(SheetError, match="quá lớn"):
-        plan_import(staff, export(staff))
+        plan_import(staff, data)
+    settings.THEODOI_SHEET_MAX_BYTES = len(data)
+    settings.THEODOI_SHEET_MAX_ROWS = len(in_q1("qn.btctu")) - 1
+    with pytest.raises(SheetError, match="quá nhiều dòng"):
+        plan_import(staff, data)
 
 
 # --- The command -------------------------------------------------------------------------------

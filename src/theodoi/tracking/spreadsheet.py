@@ -501,18 +501,17 @@ def plan_import(user, data: bytes) -> ImportPlan:
     meta = _meta(book)
     sheet = _main_sheet(book, meta)
     columns = _columns(sheet, meta)
-    if sheet.max_row - 1 > MAX_ROWS:
-        raise SheetError(
-            _("Bảng tính có quá nhiều dòng (%(rows)s); tối đa %(max)s dòng.")
-            % {"rows": sheet.max_row - 1, "max": MAX_ROWS}
-        )
     states = _state_names(meta)
     cells = []
     for index, values in enumerate(sheet.iter_rows(min_row=2), start=2):
         row = {key: values[col] if col < len(values) else None for key, col in columns.items()}
         if all(_blank(c.value) if c is not None else True for c in row.values()):
-            continue
+            continue  # an empty row (formatting alone makes those)
         cells.append((index, row))
+        if len(cells) > max_rows():
+            raise SheetError(
+                _("Bảng tính có quá nhiều dòng; tối đa %(max)s dòng.") % {"max": max_rows()}
+            )
     body_name = ""
     source = Organization.objects.filter(pk=meta.get("organization")).first()
     if source is not None:
@@ -525,9 +524,10 @@ def plan_import(user, data: bytes) -> ImportPlan:
     planner = _Planner(user, states)
     rows = planner.plan(cells)
     notice = ""
-    if actor_of(user) is None or refusal(user, Action.CREATE_REPORT) is not None:
+    why = refusal(user, Action.CREATE_REPORT)
+    if why is not None:
         notice = (
-            (refusal(user, Action.CREATE_REPORT) or "")
+            why
             + " "
             + _(
                 "Chỉ cơ quan được giao mới nhập báo cáo tiến độ của mình; bảng tính này không "
@@ -536,7 +536,7 @@ def plan_import(user, data: bytes) -> ImportPlan:
         )
     return ImportPlan(
         user_id=user.pk, source_body=body_name, exported_at=exported, rows=rows,
-        notice=notice.strip(),
+        notice=notice,
     )  # fmt: skip
 
 
@@ -1022,3 +1022,7 @@ def applied_summary(result: ImportResult) -> str:
 
 def max_upload_bytes() -> int:
     return int(getattr(settings, "THEODOI_SHEET_MAX_BYTES", MAX_BYTES))
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "THEODOI_SHEET_MAX_ROWS", MAX_ROWS))
