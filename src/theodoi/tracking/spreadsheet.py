@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 import unicodedata
 import zipfile
@@ -88,12 +89,12 @@ REFUSED = "refused"
 # import finds each column by the header it was exported with (kept in the hidden sheet).
 COLUMNS = (
     ("id", gettext_noop("Mã"), False, 9),
-    ("program", gettext_noop("Chương trình"), False, 14),
+    ("program", gettext_noop("Chương trình"), False, 22),
     ("task_key", gettext_noop("Mã nhiệm vụ"), False, 13),
     ("task", gettext_noop("Nội dung nhiệm vụ"), False, 60),
     ("body", gettext_noop("Cơ quan"), False, 24),
     ("role", gettext_noop("Vai trò"), False, 11),
-    ("period", gettext_noop("Kỳ"), False, 16),
+    ("period", gettext_noop("Kỳ"), False, 22),
     ("due", gettext_noop("Hạn"), False, 12),
     ("bucket", gettext_noop("Tình trạng"), False, 22),
     ("review", gettext_noop("Xét duyệt"), False, 16),
@@ -107,6 +108,7 @@ COLUMNS = (
     ("document_signer", gettext_noop("Cơ quan ký văn bản"), True, 24),
     ("token", gettext_noop("Mã dòng (không sửa)"), False, 12),
 )
+WIDTHS = {key: width for key, _header, _editable, width in COLUMNS}
 EDITABLE = tuple(key for key, _header, editable, _width in COLUMNS if editable)
 REQUIRED = ("id", "token", *EDITABLE)
 DATE_FIELDS = ("done_on", "document_date")
@@ -247,6 +249,11 @@ def _write_row(sheet, index: int, item: WorkItem, body: Organization) -> None:
         **_cell_values(values),
         "token": _row_token(occurrence.pk, report, values),
     }
+    # Spreadsheet programs do not size rows for wrapped text on their own: an estimate.
+    lines = max(
+        _lines(shown["task"], WIDTHS["task"]), _lines(shown["narrative"], WIDTHS["narrative"])
+    )
+    sheet.row_dimensions[index].height = min(15 * lines, 180)
     for col, (key, _header, editable, _width) in enumerate(COLUMNS, start=1):
         value = shown[key]
         if isinstance(value, str):
@@ -265,6 +272,10 @@ def _write_row(sheet, index: int, item: WorkItem, body: Organization) -> None:
             cell.protection = Protection(locked=False)
         else:
             cell.font = READ_ONLY_FONT
+
+
+def _lines(text: str, width: int) -> int:
+    return sum(max(1, math.ceil(len(line) / (width * 1.1))) for line in text.split("\n"))
 
 
 def _cell_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +317,13 @@ def _decorate(sheet, count: int, state_labels: list[str]) -> None:
     sheet.add_data_validation(states)
     sheet.add_data_validation(percent)
     sheet.column_dimensions[col["token"]].hidden = True
+    # Printed: landscape, as wide as the page, the header on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
     # Read-only cells are locked; the sheet is protected without a password (a mark, not a
     # lock) and still lets people filter, sort and resize.
     protection = sheet.protection
