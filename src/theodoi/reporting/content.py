@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from theodoi.programs.models import Assignment, Occurrence, Program
@@ -211,8 +212,6 @@ class Report:
     @property
     def file_stem(self) -> str:
         """ "bao-cao-CTHD-TINHUY-2020-2025-2021-q2": ASCII, for a file name."""
-        from django.utils.text import slugify
-
         return f"bao-cao-{slugify(self.program.number)}-{self.period.slug}"
 
     @property
