@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from theodoi.programs.models import Program
 
@@ -40,6 +40,14 @@ class PlanReportRow:
     @property
     def on_time(self) -> bool:
         return self.approval == ON_TIME and self.sending == ON_TIME
+
+    @property
+    def approval_label(self) -> str:
+        return gettext(OUTCOME_LABELS[self.approval])
+
+    @property
+    def sending_label(self) -> str:
+        return gettext(OUTCOME_LABELS[self.sending])
 
 
 def _outcome(day: dt.date | None, deadline: dt.date | None) -> str:

@@ -21,6 +21,13 @@ class ReportingCycle(models.TextChoices):
     YEAR = "year", _("Hằng năm")
 
 
+class ProgramQuerySet(models.QuerySet):
+    def ordinary(self) -> ProgramQuerySet:
+        """Programs as the pages list them: not the programs that track a leader's personal
+        plan (``theodoi.plans``), which are reached through their plan."""
+        return self.filter(personal_plan__isnull=True)
+
+
 class Program(models.Model):
     """An action program (or plan) and what its document says about itself."""
 
@@ -82,6 +89,8 @@ class Program(models.Model):
     recipients = models.JSONField(_("nơi nhận"), default=list, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("chương trình")

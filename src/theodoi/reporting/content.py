@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.db.models import F
 from django.utils import timezone
@@ -179,6 +180,8 @@ class ExtensionItem:
 
 @dataclass
 class Report:
+    template: ClassVar[str] = "reporting/_document.html"  # its body, around the frame
+
     program: Program
     period: Period
     as_of: dt.date

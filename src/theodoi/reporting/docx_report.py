@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from docx import Document
@@ -19,8 +20,16 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from .content import Line, Report
+from .frame import DocumentFrame
 
-__all__ = ["render_docx"]
+__all__ = [
+    "close_document",
+    "list_table",
+    "open_document",
+    "paragraph",
+    "render_docx",
+    "section_heading",
+]
 
 FONT = "Times New Roman"  # HD 36 III.2 and ND 30 I.2: Times New Roman (Unicode, TCVN 6909)
 
@@ -56,8 +65,9 @@ PARTY = Sizes(14, 14, 14, 15, 15, 14, 16, 14, 14, 12, 12, 12, 14)
 STATE = Sizes(13, 13, 13, 13, 14, 14, 14, 14, 14, 12, 12, 11, 14)
 
 
-def render_docx(report: Report) -> bytes:
-    frame = report.frame
+def open_document(frame: DocumentFrame) -> tuple[Any, Sizes]:
+    """A new document with the page, the fonts, the header, the type name and the subject of
+    ``frame``: what every report issued in a body's format starts with."""
     sizes = PARTY if frame.is_party else STATE
     doc = Document()
     _page(doc)
@@ -67,11 +77,24 @@ def render_docx(report: Report) -> bytes:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
     normal.paragraph_format.space_after = Pt(0)
 
-    _header(doc, report, sizes)
+    _header(doc, frame, sizes)
     # The type name and the subject, centred under the header (HD 36 II.5, ND 30 II.5).
     _para(doc, frame.type_name, sizes.type_name, bold=True, align="center", before=12)
     _para(doc, frame.subject, sizes.subject, bold=True, align="center")
     _para(doc, "-----", sizes.body, align="center", after=6)
+    return doc, sizes
+
+
+def close_document(doc: Any, frame: DocumentFrame, sizes: Sizes) -> bytes:
+    """The recipients and the signature block, then the file's bytes."""
+    _signature(doc, frame, sizes)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def render_docx(report: Report) -> bytes:
+    doc, sizes = open_document(report.frame)
 
     # The body: 14 pt, justified, first line indented 1-1.27 cm (HD 36 II.6, ND 30 II.6).
     _heading(doc, _("I. TÌNH HÌNH VÀ KẾT QUẢ THỰC HIỆN"), sizes)
@@ -143,10 +166,7 @@ def render_docx(report: Report) -> bytes:
     for text in report.proposals:
         _body(doc, text, sizes)
 
-    _signature(doc, report, sizes)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return close_document(doc, report.frame, sizes)
 
 
 def _page(doc) -> None:
@@ -204,11 +224,10 @@ def _rule_under(paragraph, indent_cm: float) -> None:
     p_pr.append(borders)
 
 
-def _header(doc, report: Report, sizes: Sizes) -> None:
+def _header(doc, frame: DocumentFrame, sizes: Sizes) -> None:
     """The header as a two-column table without borders (HD 36 II, ND 30 II): the issuing
     body and the number at the left, the Party's or the State's name and the date line at
     the right."""
-    frame = report.frame
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -304,10 +323,9 @@ def _list_table(doc, headers: list[str], rows: list[list[str]], sizes: Sizes) ->
     doc.add_paragraph()
 
 
-def _signature(doc, report: Report, sizes: Sizes) -> None:
+def _signature(doc, frame: DocumentFrame, sizes: Sizes) -> None:
     """ "Nơi nhận" at the left, the signature block at the right, in a borderless table (HD 36
     II.8-II.9, ND 30 II.7, II.9)."""
-    frame = report.frame
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
     left, right = table.rows[0].cells
@@ -331,3 +349,9 @@ def _signature(doc, report: Report, sizes: Sizes) -> None:
     for _blank in range(3):
         _para(right, "", sizes.signature, align="center")
     _para(right, frame.signer_name, sizes.signature, bold=True, align="center", before=12)
+
+
+# For other documents issued in the same frame (the organisation board's report on section II).
+section_heading = _heading
+paragraph = _body
+list_table = _list_table

@@ -12,11 +12,13 @@ __all__ = ["render_document", "render_html"]
 
 def render_html(report: Report) -> str:
     """A whole HTML document, with the print styles (A4, margins, fonts)."""
-    return render_to_string("reporting/report.html", {"report": report})
+    return render_to_string(
+        "reporting/report.html", {"report": report, "document_template": report.template}
+    )
 
 
 def render_document(report: Report) -> str:
     """The document alone (styles included), to place inside a web page."""
     return render_to_string("reporting/_styles.html", {"report": report}) + render_to_string(
-        "reporting/_document.html", {"report": report}
+        report.template, {"report": report}
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .content import Report
+from .section_two import SectionTwoReport
 
 __all__ = ["FORMATS", "Output", "produce"]
 
@@ -24,9 +25,15 @@ class Output:
     display_name: str  # Vietnamese: "Báo cáo quý II năm 2021 - CTHD-TINHUY-2020-2025.docx"
 
 
-def produce(report: Report, fmt: str) -> Output:
-    """``report`` as ``fmt`` (one of ``FORMATS``)."""
-    if fmt == "docx":
+def produce(report: Report | SectionTwoReport, fmt: str) -> Output:
+    """``report`` as ``fmt`` (one of ``FORMATS``). PDF prints the report's HTML, whichever
+    kind it is; DOCX and XLSX have a layout per kind."""
+    if isinstance(report, SectionTwoReport) and fmt != "pdf":
+        from .section_two import render_section_two_docx, render_section_two_xlsx
+
+        render = render_section_two_docx if fmt == "docx" else render_section_two_xlsx
+        data = render(report)
+    elif fmt == "docx":
         from .docx_report import render_docx
 
         data = render_docx(report)

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .content import Item, Line, Report
 
-__all__ = ["render_xlsx"]
+__all__ = ["render_xlsx", "write_sheet"]
 
 DATE_FORMAT = "dd/mm/yyyy"
 RATE_FORMAT = "0.0%"
@@ -120,3 +120,6 @@ def _write(
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+
+
+write_sheet = _write  # for other workbooks in the same style (the report on section II)

@@ -78,7 +78,7 @@ def current_program(request: HttpRequest) -> Program | None:
     the province's place on the dashboard)."""
     raw = request.GET.get("program")
     # A personal plan's own program is reached through its plan (/plans/), not from here.
-    programs = Program.objects.filter(personal_plan__isnull=True).order_by("-pk")
+    programs = Program.objects.ordinary().order_by("-pk")
     if raw:
         if not raw.isdigit():
             raise Http404(_("Không có chương trình này."))

@@ -206,7 +206,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         "web/plans.html",
         {
             "program": program,
-            "programs": Program.objects.filter(personal_plan__isnull=True).order_by("-pk"),
+            "programs": Program.objects.ordinary().order_by("-pk"),
             "rows": rows,
             "form": form,
         },
@@ -395,7 +395,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "web/plans_evaluation.html",
         {
             "program": program,
-            "programs": Program.objects.filter(personal_plan__isnull=True).order_by("-pk"),
+            "programs": Program.objects.ordinary().order_by("-pk"),
             "year": year,
             "year_error": year_error,
             "result": result,

@@ -26,7 +26,7 @@ OPEN_DEPTH = 1
 def programs(request: HttpRequest) -> HttpResponse:
     """Every program the user may see, with its figures as of today."""
     today = timezone.localdate()
-    rows = Program.objects.filter(personal_plan__isnull=True)  # a plan's: shown in /plans/
+    rows = Program.objects.ordinary()  # a plan's: shown in /plans/
     rows = rows.select_related("issuer", "parent_program").annotate(
         task_count=Count("tasks", filter=Q(tasks__withdrawn_in__isnull=True))
     )

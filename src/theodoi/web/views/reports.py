@@ -19,14 +19,21 @@ from theodoi.reporting.content import ReportContentError, build_report
 from theodoi.reporting.html_report import render_document
 from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.reporting.produce import FORMATS, produce
+from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
 
-from .common import member_required, parse_day
+from .common import current_program, member_required, parse_day
+
+KINDS = [
+    ("periodic", gettext_lazy("Kết quả thực hiện chương trình")),
+    ("section-ii", gettext_lazy("Xây dựng chương trình, kế hoạch hành động cá nhân (mục II)")),
+]
 
 
 class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Loại báo cáo"), choices=KINDS, required=False)
     program = forms.ModelChoiceField(
-        queryset=Program.objects.order_by("-pk"),
+        queryset=Program.objects.ordinary().order_by("-pk"),
         label=gettext_lazy("Chương trình"),
         empty_label=None,
         error_messages={"invalid_choice": gettext_lazy("Chọn một chương trình trong danh sách.")},
@@ -94,7 +101,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         return render(request, "web/reports.html", {"form": None})
     if "period" not in request.GET:
         initial = {
-            "program": Program.objects.order_by("-pk").first(),
+            "program": current_program(request),
             "period": last_quarter(timezone.localdate()),
         }
         return render(request, "web/reports.html", {"form": ReportForm(initial=initial)})
@@ -103,10 +110,15 @@ def reports(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            report = build_report(
-                data["program"], data["period"], number=data["number"], day=data["date"],
-                proposals=data["proposals"],
-            )  # fmt: skip
+            if data["kind"] == "section-ii":
+                report = build_section_two(
+                    data["program"], data["period"], number=data["number"], day=data["date"]
+                )
+            else:
+                report = build_report(
+                    data["program"], data["period"], number=data["number"], day=data["date"],
+                    proposals=data["proposals"],
+                )  # fmt: skip
         except ReportContentError as exc:
             form.add_error("period", str(exc))
     if report is None:

@@ -1,5 +1,7 @@
 """`theodoi report --program NUMBER --period 2021-Q2 --format docx|pdf|xlsx`: a periodic
-report on a program, computed as of the end of the period from the stored history."""
+report on a program, computed as of the end of the period from the stored history;
+`--kind section-ii`: the organisation board's report on section II (lower-level programs
+issued, personal plans approved and sent)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
 from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.reporting.produce import FORMATS, produce
+from theodoi.reporting.section_two import build_section_two
+
+KINDS = ("periodic", "section-ii")
 
 
 class Command(BaseCommand):
@@ -29,6 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True,
                             help="kỳ báo cáo: 2021-Q2, 2021-H1, 2021 hoặc 2020-2025")  # fmt: skip
         parser.add_argument("--format", choices=sorted(FORMATS), default="docx")
+        parser.add_argument("--kind", choices=KINDS, default="periodic",
+                            help="periodic: báo cáo kết quả thực hiện chương trình; section-ii: "
+                                 "báo cáo của Ban Tổ chức về xây dựng chương trình, kế hoạch "
+                                 "hành động cá nhân (mục II)")  # fmt: skip
         parser.add_argument("--output", metavar="FILE",
                             help="tệp ghi ra (mặc định: tên theo chương trình và kỳ)")  # fmt: skip
         parser.add_argument("--number", default="",
@@ -65,9 +74,12 @@ class Command(BaseCommand):
                 f"theodoi report: số văn bản {number!r} chỉ ghi số (vd 123), không ghi ký hiệu"
             )
         try:
-            report = build_report(
-                program, period, number=number, day=day, proposals=options["proposals"]
-            )
+            if options["kind"] == "section-ii":
+                report = build_section_two(program, period, number=number, day=day)
+            else:
+                report = build_report(
+                    program, period, number=number, day=day, proposals=options["proposals"]
+                )
         except ReportContentError as exc:
             self._fail(f"theodoi report: {exc}")
         output = produce(report, options["format"])
