@@ -26,6 +26,7 @@ from theodoi.reporting.produce import produce
 from theodoi.reporting.section_two import build_section_two
 
 from ..plans.helpers import district_accounts, sent_plan
+from .test_report_pdf import save_first_page
 
 YEAR = parse_period("2021")
 DAY = dt.date(2022, 1, 10)
@@ -93,7 +94,9 @@ def test_the_same_facts_in_every_format(world):
     header = doc.tables[0].rows[0].cells
     assert "BAN TỔ CHỨC" in header[0].text and "Số 07-BC/" in header[0].text
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1].text
-    tables = "\n".join(cell.text for table in doc.tables for row in table.rows for cell in row.cells)
+    tables = "\n".join(
+        cell.text for table in doc.tables for row in table.rows for cell in row.cells
+    )
     assert "Huyện ủy Bình Sơn" in tables and "05-CTr/HU, 15/03/2021" in tables
     assert "Chưa ban hành, quá hạn" in tables
     assert "Nguyễn Văn An" in tables and "15/03/2021 — Đúng hạn" in tables
@@ -119,6 +122,7 @@ def test_the_same_facts_in_every_format(world):
             for cell in row
         ]
     assert "BAN TỔ CHỨC" in text and "Số 07-BC/BTCTU" in text
+    assert save_first_page(pdf.data, "section-ii-2021.png").stat().st_size > 10_000
     for expected in ("Huyện ủy Bình Sơn", "05-CTr/HU, 15/03/2021", "Nguyễn Văn An"):
         assert expected in cells
 
