@@ -120,7 +120,7 @@ def _frame(
     profile = profile_for(issuer)
     subject = report_subject(program, period.label).replace(
         _("Kết quả thực hiện"),
-        _("Kết quả xây dựng chương trình hành động, kế hoạch hành động cá nhân thực hiện"),
+        _("Kết quả xây dựng chương trình hành động, kế hoạch hành động cá nhân theo"),
         1,
     )
     recipients = profile.recipient_list or [
