@@ -112,7 +112,16 @@ def test_every_page_fits_a_phone(browser, demo):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
     sign_in(phone, demo, "vanphong")
-    for path in ("/dashboard/", "/programs/", "/review/", "/search/?q=du+lich"):
+    for path in (
+        "/dashboard/",
+        "/programs/",
+        "/review/",
+        "/search/?q=du+lich",
+        "/reports/",
+        "/reports/?kind=periodic&period=2021-Q1",
+        "/plans/",
+        "/evaluation/",
+    ):
         phone.goto(demo["base"] + path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 400, f"{path} is {width}px wide on a 390px screen"
