@@ -38,7 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -1033,9 +1033,12 @@ def applied_summary(result: ImportResult) -> str:
     """One sentence on what an import did, for the page and the command."""
     if not result.applied:
         return _("Không lưu báo cáo nào.")
+    n = len(result.applied)
     if result.sent:
-        return _("Đã lưu và gửi %(n)s báo cáo.") % {"n": len(result.applied)}
-    return _("Đã lưu nháp %(n)s báo cáo.") % {"n": len(result.applied)}
+        return ngettext("Đã lưu và gửi %(n)s báo cáo.", "Đã lưu và gửi %(n)s báo cáo.", n) % {
+            "n": n
+        }
+    return ngettext("Đã lưu nháp %(n)s báo cáo.", "Đã lưu nháp %(n)s báo cáo.", n) % {"n": n}
 
 
 def max_upload_bytes() -> int:
