@@ -26,10 +26,6 @@ message next to the field, and nothing is saved.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import secrets
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,14 +52,13 @@ from theodoi.programs.models import ParentLink, Program, ProgramVersion, Task
 from theodoi.tracking.policy import Action, check
 
 from .common import member_required
+from .uploads import PendingUploads
 
 # What may be uploaded; the parser reads the content, the suffix only names the type.
 # (.doc is kept so the parser can say what to do with it.)
 SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
-KEEP_FOR = dt.timedelta(days=1)  # uploads never confirmed are removed after this
-SESSION_KEY = "theodoi_imports"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
+PENDING = PendingUploads(folder_name="imports", session_key="theodoi_imports")
 NO_PARENT_TASK = "-"  # a link choice: the task implements no task of the parent program
 
 
@@ -71,10 +66,7 @@ def max_bytes() -> int:
     return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))
 
 
-def imports_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+imports_dir = PENDING.folder
 
 
 class UploadForm(forms.Form):
@@ -238,10 +230,9 @@ def _live_task(program: Program, key: str) -> Task | None:
 def _receive(request: HttpRequest, form: UploadForm) -> Preview | None:
     """Keep the upload under a random name and read it; a form error (and nothing kept)
     when it cannot be read."""
-    _remove_stale()
     upload = form.cleaned_data["document"]
     suffix = Path(upload.name).suffix.lower()
-    token = secrets.token_hex(16)
+    token = PENDING.new_token()
     path = imports_dir() / f"{token}{suffix}"
     with path.open("wb") as out:
         for chunk in upload.chunks():
@@ -253,8 +244,7 @@ def _receive(request: HttpRequest, form: UploadForm) -> Preview | None:
         path.unlink(missing_ok=True)
         form.add_error("document", preview.error)
         return None
-    entries = request.session.get(SESSION_KEY, {})
-    entries[token] = {
+    entry = {
         "name": upload.name[:255],
         "suffix": suffix,
         "unresolved": [u.name for u in preview.unresolved],
@@ -263,7 +253,7 @@ def _receive(request: HttpRequest, form: UploadForm) -> Preview | None:
         "proposed_parent_task": preview.parent_task,
         **_link_state(preview),
     }
-    request.session[SESSION_KEY] = entries
+    PENDING.remember(request, token, entry)
     return preview
 
 
@@ -360,8 +350,7 @@ def _parts(draft: ProgramDraft) -> list[tuple[str, str, int, int]]:
 
 def _confirm(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("token", "")
-    entries = request.session.get(SESSION_KEY, {})
-    entry = entries.get(token) if TOKEN.match(token) else None
+    entry = PENDING.entry(request, token)
     path = imports_dir() / f"{token}{entry['suffix']}" if entry else None
     if entry is None or path is None or not path.is_file():
         messages.error(
@@ -369,7 +358,7 @@ def _confirm(request: HttpRequest) -> HttpResponse:
         )
         return redirect("web:import")
     if request.POST.get("action") == "cancel":
-        _forget(request, token, path)
+        PENDING.forget(request, token, path)
         messages.info(request, _("Đã hủy, không nhập gì."))
         return redirect("web:import")
 
@@ -390,7 +379,7 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     parent = Program.objects.filter(number=entry.get("parent") or "").first()
     if entry.get("parent") and parent is None:
         messages.error(request, _("Chương trình cấp trên đã chọn không còn; hãy tải lên lại."))
-        _forget(request, token, path)
+        PENDING.forget(request, token, path)
         return redirect("web:import")
     rows, parent_task, parent_task_error = _link_choices(request, entry, parent)
     if any(item.error for item in choices) or parent_task_error or any(r.error for r in rows):
@@ -421,7 +410,7 @@ def _confirm(request: HttpRequest) -> HttpResponse:
             request, token, path, entry, choices, rows=rows, parent_task=parent_task,
             error=f"{entry['name']}: {exc}",
         )  # fmt: skip
-    _forget(request, token, path)
+    PENDING.forget(request, token, path)
     program = Program.objects.get(number=summary.program)
     message = _summary_message(summary, mapped)
     if links is not None:
@@ -538,28 +527,10 @@ def _again(
         preview.parent_task = parent_task
     preview.parent_task_error = parent_task_error
     entry.update(_link_state(preview))
-    request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), token: entry}
+    PENDING.remember(request, token, entry)
     if error:
         preview.error = error
     return _show(request, preview)
-
-
-def _forget(request: HttpRequest, token: str, path: Path) -> None:
-    path.unlink(missing_ok=True)
-    entries = dict(request.session.get(SESSION_KEY, {}))
-    entries.pop(token, None)
-    request.session[SESSION_KEY] = entries
-
-
-def _remove_stale() -> None:
-    """Uploads older than ``KEEP_FOR`` that were never imported."""
-    limit = time.time() - KEEP_FOR.total_seconds()
-    for path in imports_dir().iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue
 
 
 def _summary_message(summary: ImportSummary, mapped: int) -> str:

@@ -13,14 +13,7 @@ refuses if the plan is no longer the one previewed (someone changed a report mea
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import secrets
-import time
-from pathlib import Path
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,17 +37,11 @@ from theodoi.tracking.spreadsheet import (
 from theodoi.tracking.worklist import send_step
 
 from .common import actor, member_required
+from .uploads import PendingUploads
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SESSION_KEY = "theodoi_sheets"
-KEEP_FOR = dt.timedelta(days=1)  # uploads never confirmed are removed after this
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
-
-
-def sheets_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "sheets"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+PENDING = PendingUploads(folder_name="sheets", session_key="theodoi_sheets")
+sheets_dir = PENDING.folder
 
 
 def current_quarter() -> str:
@@ -203,19 +190,15 @@ def _preview(
 
 def _keep(request: HttpRequest, data: bytes, name: str, plan: ImportPlan) -> str:
     """Keep the upload under a random name; the session remembers it and the plan's digest."""
-    _remove_stale()
-    token = secrets.token_hex(16)
+    token = PENDING.new_token()
     (sheets_dir() / f"{token}.xlsx").write_bytes(data)
-    entries = dict(request.session.get(SESSION_KEY, {}))
-    entries[token] = {"name": name[:255], "digest": plan.digest()}
-    request.session[SESSION_KEY] = entries
+    PENDING.remember(request, token, {"name": name[:255], "digest": plan.digest()})
     return token
 
 
 def _confirm(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("token", "")
-    entries = request.session.get(SESSION_KEY, {})
-    entry = entries.get(token) if TOKEN.match(token) else None
+    entry = PENDING.entry(request, token)
     path = sheets_dir() / f"{token}.xlsx" if entry else None
     if entry is None or path is None or not path.is_file():
         messages.error(
@@ -224,18 +207,18 @@ def _confirm(request: HttpRequest) -> HttpResponse:
         return redirect("web:sheet_import")
     action = request.POST.get("action")
     if action not in ("draft", "send"):
-        _forget(request, token, path)
+        PENDING.forget(request, token, path)
         messages.info(request, _("Đã hủy, không lưu gì."))
         return redirect("web:sheet_import")
     try:
         plan = plan_import(request.user, path.read_bytes())
     except SheetError as error:  # cannot happen for a file that was planned once; said anyway
-        _forget(request, token, path)
+        PENDING.forget(request, token, path)
         messages.error(request, f"{entry['name']}: {error}")
         return redirect("web:sheet_import")
     if plan.digest() != entry["digest"]:
         entry["digest"] = plan.digest()
-        request.session[SESSION_KEY] = {**entries, token: entry}
+        PENDING.remember(request, token, entry)
         return _preview(
             request,
             token,
@@ -247,24 +230,6 @@ def _confirm(request: HttpRequest) -> HttpResponse:
             ),
         )
     result = apply_import(request.user, plan, send=action == "send")
-    _forget(request, token, path)
+    PENDING.forget(request, token, path)
     context = _context(request, plan=plan, result=result, name=entry["name"])
     return render(request, "web/sheet_result.html", context)
-
-
-def _forget(request: HttpRequest, token: str, path: Path) -> None:
-    path.unlink(missing_ok=True)
-    entries = dict(request.session.get(SESSION_KEY, {}))
-    entries.pop(token, None)
-    request.session[SESSION_KEY] = entries
-
-
-def _remove_stale() -> None:
-    """Uploads older than ``KEEP_FOR`` that were never confirmed."""
-    limit = time.time() - KEEP_FOR.total_seconds()
-    for path in sheets_dir().iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue
