@@ -27,7 +27,14 @@ from theodoi.programs.models import Program
 
 from .models import DocumentFormat, IssuerProfile
 
-__all__ = ["DocumentFrame", "date_line", "number_line", "profile_for", "report_frame"]
+__all__ = [
+    "DocumentFrame",
+    "date_line",
+    "document_frame",
+    "number_line",
+    "profile_for",
+    "report_frame",
+]
 
 PARTY_KINDS = {
     Kind.PARTY_COMMITTEE, Kind.STANDING_COMMITTEE, Kind.STANDING_OFFICE, Kind.PARTY_BOARD,
@@ -212,9 +219,10 @@ def date_line(profile: IssuerProfile, day: dt.date) -> str:
     }
 
 
-def report_subject(program: Program, period_label: str) -> str:
+def report_subject(program: Program, period_label: str, *, heading: str = "") -> str:
     """ "Kết quả thực hiện Chương trình hành động ... quý II năm 2021". The title's leading
-    words in capitals (the document type as printed) give way to the program's kind."""
+    words in capitals (the document type as printed) give way to the program's kind.
+    ``heading``: other words than "Kết quả thực hiện" before the program's name."""
     title = " ".join(program.title.split())
     words = title.split(" ")
     rest = 0
@@ -223,6 +231,8 @@ def report_subject(program: Program, period_label: str) -> str:
     kind = program.kind or _("Chương trình")
     body = " ".join(words[rest:]) if rest else title
     what = f"{kind} {body}".strip() if rest else body
+    if heading:
+        return f"{heading} {what}, {period_label}"
     return _("Kết quả thực hiện %(what)s, %(period)s") % {"what": what, "period": period_label}
 
 
@@ -233,7 +243,31 @@ def report_frame(
     draft), dated ``day``."""
     profile = profile_for(program.issuer, written=program.issuer_name)
     signer = program.signer or {}
-    recipients = profile.recipient_list or list(program.recipients or [])
+    return document_frame(
+        profile,
+        number=number,
+        day=day,
+        subject=report_subject(program, period_label),
+        on_behalf=profile.on_behalf or signer.get("on_behalf", ""),
+        signer_title=profile.signer_title or signer.get("title", ""),
+        signer_name=profile.signer_name or signer.get("name", ""),
+        recipients=profile.recipient_list or list(program.recipients or []),
+    )
+
+
+def document_frame(
+    profile: IssuerProfile,
+    *,
+    number: str,
+    day: dt.date,
+    subject: str,
+    on_behalf: str,
+    signer_title: str,
+    signer_name: str,
+    recipients: list[str],
+) -> DocumentFrame:
+    """A report ("BÁO CÁO") in ``profile``'s format: its header lines, number and date line
+    from the profile, the rest as given."""
     return DocumentFrame(
         format=profile.format,
         superior_lines=[line for line in profile.superior_line.splitlines() if line.strip()],
@@ -241,9 +275,9 @@ def report_frame(
         number_line=number_line(profile, number),
         place_date=date_line(profile, day),
         type_name=_("BÁO CÁO"),
-        subject=report_subject(program, period_label),
-        on_behalf=profile.on_behalf or signer.get("on_behalf", ""),
-        signer_title=profile.signer_title or signer.get("title", ""),
-        signer_name=profile.signer_name or signer.get("name", ""),
+        subject=subject,
+        on_behalf=on_behalf,
+        signer_title=signer_title,
+        signer_name=signer_name,
         recipients=recipients,
     )

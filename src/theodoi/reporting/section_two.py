@@ -26,7 +26,7 @@ from theodoi.programs.models import Program
 from theodoi.tracking.lineage import ISSUED_LATE, ISSUED_ON_TIME, TaskObligations, obligations
 
 from .content import ReportContentError
-from .frame import DocumentFrame, date_line, number_line, profile_for, report_subject
+from .frame import DocumentFrame, document_frame, profile_for, report_subject
 from .periods import Period
 
 __all__ = ["SectionTwoReport", "build_section_two", "reporting_board"]
@@ -118,10 +118,10 @@ def _frame(
     program: Program, issuer: Organization, period: Period, *, number: str, day: dt.date
 ) -> DocumentFrame:
     profile = profile_for(issuer)
-    subject = report_subject(program, period.label).replace(
-        _("Kết quả thực hiện"),
-        _("Kết quả xây dựng chương trình hành động, kế hoạch hành động cá nhân theo"),
-        1,
+    subject = report_subject(
+        program,
+        period.label,
+        heading=_("Kết quả xây dựng chương trình hành động, kế hoạch hành động cá nhân theo"),
     )
     recipients = profile.recipient_list or [
         *[
@@ -133,13 +133,10 @@ def _frame(
         _("Văn phòng %(name)s") % {"name": program.issuer.name} if program.issuer else "",
         _("Lưu %(name)s") % {"name": issuer.name},
     ]
-    return DocumentFrame(
-        format=profile.format,
-        superior_lines=[line for line in profile.superior_line.splitlines() if line.strip()],
-        issuer_lines=[line for line in profile.issuer_line.splitlines() if line.strip()],
-        number_line=number_line(profile, number),
-        place_date=date_line(profile, day),
-        type_name=_("BÁO CÁO"),
+    return document_frame(
+        profile,
+        number=number,
+        day=day,
         subject=subject,
         on_behalf=profile.on_behalf,
         signer_title=profile.signer_title or _("TRƯỞNG BAN"),
