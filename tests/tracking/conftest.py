@@ -1,5 +1,5 @@
-"""What the tracking tests share: people who act for a body in a role, the example program,
-and a small program of three bodies for the tests that need no more."""
+"""What the tracking tests share: people who act for a body in a role, and a small program of
+three bodies for the tests that need no more (the example program is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import load_registry_file
-from theodoi.parsing import example_path
-from theodoi.programs.importer import import_program
 from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
 from theodoi.tracking.models import Membership, Role
 
@@ -37,14 +34,6 @@ def member(db) -> Member:
         return user
 
     return make
-
-
-@pytest.fixture
-def example(db) -> Program:
-    """The example province's bodies (2020) and the bundled example program, imported."""
-    load_registry_file(None)
-    import_program(path=example_path())
-    return Program.objects.get()
 
 
 @pytest.fixture
