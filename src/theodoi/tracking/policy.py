@@ -80,6 +80,7 @@ them with ``select_related("occurrence__assignment__task")`` when asking about m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -443,66 +444,55 @@ def _report_refusal(action: Action, report: ProgressReport) -> str | None:
 # --- What a user may see, as querysets ---------------------------------------------------------
 
 
-def visible_assignments(user: AnyUser | None) -> QuerySet[Assignment]:
-    """Every assignment for those who see everything; a body's own for its head and staff."""
+def _visible(user: AnyUser | None, rows: QuerySet, own: Callable[[int], Q]) -> QuerySet:
+    """``rows`` whole for those who see everything; for a body's head and staff, those that
+    ``own(their body's id)`` selects; none for anyone else."""
     actor = actor_of(user)
-    rows = Assignment.objects.all()
     if actor is None:
         return rows.none()
     if actor.sees_everything:
         return rows
-    return rows.filter(organization_id=actor.organization_id)
+    return rows.filter(own(actor.organization_id))
+
+
+def visible_assignments(user: AnyUser | None) -> QuerySet[Assignment]:
+    """Every assignment for those who see everything; a body's own for its head and staff."""
+    return _visible(user, Assignment.objects.all(), lambda org: Q(organization_id=org))
 
 
 def visible_occurrences(user: AnyUser | None) -> QuerySet[Occurrence]:
     """The occurrences of the assignments the user sees."""
-    actor = actor_of(user)
-    rows = Occurrence.objects.all()
-    if actor is None:
-        return rows.none()
-    if actor.sees_everything:
-        return rows
-    return rows.filter(assignment__organization_id=actor.organization_id)
+    return _visible(user, Occurrence.objects.all(), lambda org: Q(assignment__organization_id=org))
 
 
 def visible_reports(user: AnyUser | None) -> QuerySet[ProgressReport]:
     """A body's own reports, and the reports others make on the tasks it leads."""
-    actor = actor_of(user)
-    rows = ProgressReport.objects.all()
-    if actor is None:
-        return rows.none()
-    if actor.sees_everything:
-        return rows
-    org = actor.organization_id
-    return rows.filter(
-        Q(organization_id=org)
-        | Q(occurrence__assignment__organization_id=org)
-        | Q(occurrence__assignment__task__lead_id=org)
+    return _visible(
+        user,
+        ProgressReport.objects.all(),
+        lambda org: (
+            Q(organization_id=org)
+            | Q(occurrence__assignment__organization_id=org)
+            | Q(occurrence__assignment__task__lead_id=org)
+        ),
     )
 
 
 def visible_extensions(user: AnyUser | None) -> QuerySet[Extension]:
     """The extensions asked on the occurrences the user sees."""
-    actor = actor_of(user)
-    rows = Extension.objects.all()
-    if actor is None:
-        return rows.none()
-    if actor.sees_everything:
-        return rows
-    return rows.filter(occurrence__assignment__organization_id=actor.organization_id)
+    return _visible(
+        user, Extension.objects.all(), lambda org: Q(occurrence__assignment__organization_id=org)
+    )
 
 
 def visible_plans(user: AnyUser | None) -> QuerySet[PersonalPlan]:
     """Every personal plan for those who see everything; for a body's head and staff, the
     plans of their body's leaders and those sent to their body."""
-    actor = actor_of(user)
-    rows = PersonalPlan.objects.all()
-    if actor is None:
-        return rows.none()
-    if actor.sees_everything:
-        return rows
-    org = actor.organization_id
-    return rows.filter(
-        Q(leader__organization_id=org)
-        | Q(pk__in=PlanRecipient.objects.filter(organization_id=org).values("plan"))
+    return _visible(
+        user,
+        PersonalPlan.objects.all(),
+        lambda org: (
+            Q(leader__organization_id=org)
+            | Q(pk__in=PlanRecipient.objects.filter(organization_id=org).values("plan"))
+        ),
     )
