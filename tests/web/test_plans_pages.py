@@ -111,6 +111,9 @@ def test_a_plans_program_stays_out_of_the_program_list(example, users, bs):
     assert plan.program.number not in programs and example.number in programs
     dashboard = monitor.get("/dashboard/")
     assert dashboard.context["program"] == example
+    # Nor does any program picker offer it (choosing it would be a 404).
+    for page in ("/dashboard/", "/organizations/", f"/plans/?program={example.pk}"):
+        assert list(monitor.get(page).context["programs"]) == [example], page
 
 
 def test_the_evaluation_page_records_decisions_and_exports_the_table(example, users, bs):

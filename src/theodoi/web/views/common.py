@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,13 +73,18 @@ def as_of(request: HttpRequest) -> tuple[dt.date, str | None]:
     return day or timezone.localdate(), None
 
 
+def program_choices() -> QuerySet[Program]:
+    """The programs a page's program picker offers, newest first. A personal plan's own
+    program is reached through its plan (/plans/), not from here."""
+    return Program.objects.ordinary().order_by("-pk")
+
+
 def current_program(request: HttpRequest) -> Program | None:
     """The program asked for (``?program=<id>``), else the latest one imported that is not a
     lower-level program (a district's program imported under the province's does not take
     the province's place on the dashboard)."""
     raw = request.GET.get("program")
-    # A personal plan's own program is reached through its plan (/plans/), not from here.
-    programs = Program.objects.ordinary().order_by("-pk")
+    programs = program_choices()
     if raw:
         if not raw.isdigit():
             raise Http404(_("Không có chương trình này."))

@@ -7,11 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from theodoi.programs.models import Program
 from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.rollup import overview
 
-from .common import actor, as_of, current_program, member_required
+from .common import actor, as_of, current_program, member_required, program_choices
 
 
 @member_required
@@ -32,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         "as_of_error": error,
         "program": program,
-        "programs": Program.objects.order_by("-pk"),
+        "programs": program_choices(),
     }
     if program is not None:
         view = overview(program, as_of=day)

@@ -28,7 +28,7 @@ from theodoi.tracking.policy import (
 from theodoi.tracking.rollup import overview, program_occurrences
 from theodoi.tracking.status import OccurrenceStatus, Tally, statuses, tally
 
-from .common import as_of, current_program, member_required
+from .common import as_of, current_program, member_required, program_choices
 
 SORTS = ("overdue", "name", "rate", "total")
 REPORTS_SHOWN = 50
@@ -52,7 +52,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         "as_of_error": error,
         "program": program,
-        "programs": Program.objects.order_by("-pk"),
+        "programs": program_choices(),
         "sort": sort,
         "sorts": [
             ("overdue", _("Quá hạn nhiều nhất trước")),
@@ -134,7 +134,7 @@ def organization(request: HttpRequest, code: str) -> HttpResponse:
         "as_of": day,
         "as_of_error": error,
         "program": program,
-        "programs": Program.objects.order_by("-pk"),
+        "programs": program_choices(),
     }
     if program is not None:
         context.update(_body_page(request, body, program, day))

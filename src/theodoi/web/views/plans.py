@@ -52,7 +52,7 @@ from theodoi.tracking.policy import Action, allows, check, refusal, visible_plan
 from theodoi.tracking.status import statuses
 
 from ..forms import day_field
-from .common import actor, current_program, member_required
+from .common import actor, current_program, member_required, program_choices
 
 # --- Forms -----------------------------------------------------------------------------------
 
@@ -206,7 +206,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         "web/plans.html",
         {
             "program": program,
-            "programs": Program.objects.ordinary().order_by("-pk"),
+            "programs": program_choices(),
             "rows": rows,
             "form": form,
         },
@@ -395,7 +395,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "web/plans_evaluation.html",
         {
             "program": program,
-            "programs": Program.objects.ordinary().order_by("-pk"),
+            "programs": program_choices(),
             "year": year,
             "year_error": year_error,
             "result": result,
