@@ -48,6 +48,7 @@ from theodoi.plans.services import (
     submit_plan,
 )
 from theodoi.programs.models import Occurrence, Program, Task
+from theodoi.tracking.evidence import XLSX
 from theodoi.tracking.policy import Action, allows, check, refusal, visible_plans
 from theodoi.tracking.status import statuses
 
@@ -386,7 +387,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
             workbook(result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
         )
         response["Content-Disposition"] = f'attachment; filename="danh-gia-{year}.xlsx"'
         return response

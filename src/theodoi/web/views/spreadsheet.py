@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from theodoi.orgs.models import Organization
 from theodoi.programs.models import Program
 from theodoi.reporting.periods import PeriodError, parse_period
+from theodoi.tracking.evidence import XLSX
 from theodoi.tracking.policy import Action, allows
 from theodoi.tracking.spreadsheet import (
     ImportPlan,
@@ -39,7 +40,6 @@ from theodoi.tracking.worklist import send_step
 from .common import actor, member_required
 from .uploads import PendingUploads
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING = PendingUploads(folder_name="sheets", session_key="theodoi_sheets")
 sheets_dir = PENDING.folder
 
