@@ -93,3 +93,15 @@ def current_program(request: HttpRequest) -> Program | None:
             raise Http404(_("Không có chương trình này."))
         return found
     return programs.filter(parent_program__isnull=True).first() or programs.first()
+
+
+def program_as_of(request: HttpRequest) -> dict:
+    """What a page with the program picker and the "as of" field (``_program_as_of.html``)
+    puts in its context: ``program``, ``programs``, ``as_of``, ``as_of_error``."""
+    day, error = as_of(request)
+    return {
+        "as_of": day,
+        "as_of_error": error,
+        "program": current_program(request),
+        "programs": program_choices(),
+    }

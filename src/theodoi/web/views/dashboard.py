@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.rollup import overview
 
-from .common import actor, as_of, current_program, member_required, program_choices
+from .common import actor, member_required, program_as_of
 
 
 @member_required
@@ -25,14 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not actor(request).sees_everything:
         raise PermissionDenied(_("Trang tổng quan dành cho Văn phòng và lãnh đạo."))
-    day, error = as_of(request)
-    program = current_program(request)
-    context = {
-        "as_of": day,
-        "as_of_error": error,
-        "program": program,
-        "programs": program_choices(),
-    }
+    context = program_as_of(request)
+    program, day = context["program"], context["as_of"]
     if program is not None:
         view = overview(program, as_of=day)
         children = lower_programs(program, as_of=day)

@@ -28,7 +28,7 @@ from theodoi.tracking.policy import (
 from theodoi.tracking.rollup import overview, program_occurrences
 from theodoi.tracking.status import OccurrenceStatus, Tally, statuses, tally
 
-from .common import as_of, current_program, member_required, program_choices
+from .common import member_required, program_as_of
 
 SORTS = ("overdue", "name", "rate", "total")
 REPORTS_SHOWN = 50
@@ -43,16 +43,12 @@ class BodyRow:
 
 @member_required
 def organizations(request: HttpRequest) -> HttpResponse:
-    day, error = as_of(request)
-    program = current_program(request)
+    context = program_as_of(request)
+    program, day = context["program"], context["as_of"]
     sort = request.GET.get("sort", "overdue")
     if sort not in SORTS:
         sort = "overdue"
-    context = {
-        "as_of": day,
-        "as_of_error": error,
-        "program": program,
-        "programs": program_choices(),
+    context |= {
         "sort": sort,
         "sorts": [
             ("overdue", _("Quá hạn nhiều nhất trước")),
@@ -127,15 +123,8 @@ class AssignmentRow:
 @member_required
 def organization(request: HttpRequest, code: str) -> HttpResponse:
     body = get_object_or_404(Organization, code=code)
-    day, error = as_of(request)
-    program = current_program(request)
-    context = {
-        "body": body,
-        "as_of": day,
-        "as_of_error": error,
-        "program": program,
-        "programs": program_choices(),
-    }
+    context = {"body": body, **program_as_of(request)}
+    program, day = context["program"], context["as_of"]
     if program is not None:
         context.update(_body_page(request, body, program, day))
     return render(request, "web/organization.html", context)
