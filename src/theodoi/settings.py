@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "theodoi.plans",
     "theodoi.reporting",
     "theodoi.web",
+    "theodoi.api",
+    "ninja",  # the interactive API documentation's static files
 ]
 
 MIDDLEWARE = [

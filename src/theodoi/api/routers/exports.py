@@ -1,0 +1,5 @@
+"""Báo cáo định kỳ."""
+
+from ninja import Router
+
+router = Router(tags=["exports"])

@@ -1,0 +1,5 @@
+"""Nhập chương trình."""
+
+from ninja import Router
+
+router = Router(tags=["imports"])

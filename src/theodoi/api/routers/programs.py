@@ -1,0 +1,5 @@
+"""Chương trình, nhiệm vụ, phân công."""
+
+from ninja import Router
+
+router = Router(tags=["programs"])

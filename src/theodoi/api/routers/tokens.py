@@ -1,0 +1,5 @@
+"""Khóa API."""
+
+from ninja import Router
+
+router = Router(tags=["tokens"])
