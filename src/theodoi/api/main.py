@@ -4,6 +4,9 @@ and the interactive documentation ``/api/docs``."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 
 from .auth import TokenAuth, WebSession
@@ -25,3 +28,27 @@ api.add_router("/", reports.router)
 api.add_router("/reports/", exports.router)
 api.add_router("/imports/", imports.router)
 api.add_router("/tokens/", tokens.router)
+
+
+# --- Errors: the policy's and the models' own messages, as {"detail": "..."} ----------------
+
+
+@api.exception_handler(PermissionDenied)
+def _refused(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    message = str(exc) or gettext("Bạn không có quyền làm việc này.")
+    return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(Http404)
+def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": gettext("Không tìm thấy.")}, status=404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _missing_row(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return api.create_response(request, {"detail": gettext("Không tìm thấy.")}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=422)
