@@ -150,6 +150,36 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 
+# The cache (the API's rate counts) is shared by every server process: a database table
+# (made by `theodoi migrate`) unless THEODOI_CACHE_URL names Redis (redis://host:6379/0).
+_cache_url = os.environ.get("THEODOI_CACHE_URL", "").strip()
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+elif _cache_url:
+    raise ImproperlyConfigured(f"THEODOI_CACHE_URL must be a redis:// address, not {_cache_url!r}")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "theodoi_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+# API calls allowed per token: "600/m" (per s, m, h or d).
+THEODOI_API_RATE = os.environ.get("THEODOI_API_RATE", "600/m").strip()
+_calls, _, _window = THEODOI_API_RATE.partition("/")
+if not (_calls.isdigit() and int(_calls) > 0) or _window.lstrip("0123456789") not in (
+    {"s", "sec", "m", "min", "h", "hour", "d", "day"}
+):
+    raise ImproperlyConfigured(
+        f"THEODOI_API_RATE must read like 600/m (calls per s, m, h or d), not {THEODOI_API_RATE!r}"
+    )
+
 # Reminders: days before a due date to remind, and the weekday (0 = Monday) for overdue work.
 THEODOI_REMIND_DAYS = _integers("THEODOI_REMIND_DAYS", "7,3,1")
 THEODOI_OVERDUE_WEEKDAY = _integers("THEODOI_OVERDUE_WEEKDAY", "0")[0] % 7
