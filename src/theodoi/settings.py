@@ -37,12 +37,14 @@ ALLOWED_HOSTS = [
 THEODOI_SITE_URL = os.environ.get("THEODOI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "theodoi.web.apps.AdminConfig",  # django.contrib.admin; the site asks for 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "auditlog",
     "theodoi.orgs",
     "theodoi.programs",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "theodoi.web.twofactor.TwoFactorMiddleware",  # mandatory two-factor (THEODOI_REQUIRE_2FA)
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,3 +190,63 @@ THEODOI_OVERDUE_WEEKDAY = _integers("THEODOI_OVERDUE_WEEKDAY", "0")[0] % 7
 
 # Reports of a body's staff wait for the head's sign-off before they reach the office.
 THEODOI_HEAD_SIGN_OFF = os.environ.get("THEODOI_HEAD_SIGN_OFF", "") == "1"
+
+# Two-factor sign-in (django-otp, TOTP): roles that must use it, e.g. "monitor,admin"; anyone
+# may turn it on. The issuer is the name authenticator apps show beside the code.
+THEODOI_REQUIRE_2FA = tuple(
+    role.strip() for role in os.environ.get("THEODOI_REQUIRE_2FA", "").split(",") if role.strip()
+)
+if set(THEODOI_REQUIRE_2FA) - {"admin", "monitor", "leader", "head", "staff"}:
+    raise ImproperlyConfigured(
+        "THEODOI_REQUIRE_2FA: roles among admin, monitor, leader, head, staff, separated by commas"
+    )
+OTP_TOTP_ISSUER = "theodoi"
+
+# Logs go to standard error (gunicorn's error log under `theodoi serve`): warnings and errors,
+# including Django's "Internal Server Error" with its traceback. Every record passes through
+# SecretsFilter, which masks calendar secrets and API tokens (theodoi/logsecrets.py).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"secrets": {"()": "theodoi.logsecrets.SecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["secrets"], "level": "WARNING", "propagate": True},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["secrets"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
+}
+
+# Uploads: up to 2.5 MB a file is read in memory, larger ones stream to a temporary file;
+# each kind of upload then checks its own limit (evidence 20 MB: THEODOI_MAX_UPLOAD_BYTES;
+# program import 20 MB: THEODOI_IMPORT_MAX_BYTES; spreadsheet 5 MB: THEODOI_SHEET_MAX_BYTES).
+# A form's fields other than files may not exceed 2.5 MB. Stored files are not world-readable.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import (
+    account,
     dashboard,
     importing,
     notifications,
@@ -22,13 +23,9 @@ app_name = "web"
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("login/code/", account.login_code, name="login_code"),
+    path("account/two-factor/", account.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("programs/", program.programs, name="programs"),
