@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "theodoi.web.middleware.DatabaseErrorMiddleware",  # a failed write: "not saved, try again"
 ]
 
 ROOT_URLCONF = "theodoi.urls"

@@ -168,12 +168,20 @@ def attach_file(
             uploaded_by=user,
             uploaded_at=now,
         )
-        evidence.file.save(_stored_name(original, content_type), ContentFile(data), save=False)
+        try:
+            evidence.file.save(_stored_name(original, content_type), ContentFile(data), save=False)
+        except OSError as error:  # a full disk, a folder it may not write: the admin's to fix
+            raise EvidenceError(
+                "Máy chủ không lưu được tệp (lỗi lưu trữ); chưa có gì được lưu. Xin thử lại sau"
+                " ít phút; nếu vẫn lỗi, báo quản trị viên."
+            ) from error
         try:
             evidence.save()
         except BaseException:
             evidence.file.storage.delete(evidence.file.name)
             raise
+        # A caller's transaction that fails after this returns must delete the file itself
+        # (web.views.work._save_report does): Django has no hook for a rollback.
         return evidence
 
 
