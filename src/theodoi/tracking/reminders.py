@@ -18,8 +18,18 @@ email per person per day, and in the app.
 Safe to run every few minutes and from two machines at once: a notification is unique per
 recipient, kind, day and subject (the database refuses a second), a digest unique per person
 and day, and a run sends a digest only after claiming it (``claimed_until``) in one UPDATE
-that only one run can win. A failed send (one address refused, the server down) is recorded
-on the digest and does not stop the others; the next run retries it. Notifications that
+that only one run can win. A failed send (one address refused) is recorded on the digest and
+does not stop the others; the next run retries it. A mail server that cannot be reached stops
+the run's sending at once (every other mail would fail the same way): the command says so,
+exits 1, and the next run sends what is owed.
+
+Each digest is its own few autocommitted steps, in this order: claim (commit), send, mark sent
+(commit). So the guarantee is *at least once*: a run killed (or a database lost) after the
+server accepted a mail and before it was marked sent leaves a claim that expires after
+``THEODOI_REMIND_CLAIM_SECONDS`` (default 600, longer than a send can take), and a later run
+sends that digest again. A run killed at any other point sends nothing twice: a claimed digest
+not yet sent is sent by the first run after its claim expires, never skipped; digests not yet
+claimed are sent by the next run. Reminders err towards a second copy rather than none. Notifications that
 arrive after the day's digest went out wait for the next day's, and a digest that could not
 be sent on its day is folded into the next day's, so nothing is lost and nothing is sent
 twice. ``--today`` after an outage tells only that day's reminders: stale ones are not made
@@ -30,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -58,7 +69,7 @@ __all__ = ["RunSummary", "collect", "remind_days", "run_reminders", "send_digest
 
 log = logging.getLogger(__name__)
 
-CLAIM = dt.timedelta(minutes=10)  # how long a run may take to send one digest
+CLAIM_SECONDS = 600  # how long a run may take to send one digest (THEODOI_REMIND_CLAIM_SECONDS)
 FOLD_DAYS = 7  # unsent notifications older than this are no longer worth a mail
 _BODY_ROLES = (Role.STAFF, Role.HEAD)  # who hears about a body's deadlines
 _KIND_ORDER = [
@@ -84,6 +95,24 @@ class RunSummary:
     sent: list[str] = field(default_factory=list)  # addresses
     failed: list[tuple[str, str]] = field(default_factory=list)  # (address, error)
     busy: int = 0  # digests another run was sending
+    unreachable: str = ""  # why the mail server could not be reached, if it could not
+    left: int = 0  # people not mailed this run because the server could not be reached
+
+
+class MailServerDown(Exception):
+    """The mail server cannot be reached: every other send of the run would fail as well."""
+
+
+# Refusals of one message; any other OSError (SMTPException is one) is the server's or the
+# network's: refused connection, timeout, disconnection, failed greeting or login.
+_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+def claim_time() -> dt.timedelta:
+    """How long a run holds a digest it is sending; a killed run's claim lapses after it."""
+    return dt.timedelta(
+        seconds=int(getattr(settings, "THEODOI_REMIND_CLAIM_SECONDS", CLAIM_SECONDS))
+    )
 
 
 def remind_days() -> tuple[int, ...]:
@@ -313,11 +342,17 @@ def send_digests(
     now = now or timezone.now()
     summary = summary or RunSummary(day=today)
     connection = get_connection()
+    waiting = list(_waiting_recipients(today))
     try:
-        for user in _waiting_recipients(today):
-            _send_one(user, today, now, connection, summary)
+        for position, user in enumerate(waiting):
+            try:
+                _send_one(user, today, now, connection, summary)
+            except MailServerDown as down:
+                summary.unreachable = str(down)
+                summary.left = len(waiting) - position - 1
+                break
     finally:
-        connection.close()
+        _reset(connection)
     return summary
 
 
@@ -362,6 +397,8 @@ def _send_one(user, today: dt.date, now: dt.datetime, connection, summary: RunSu
         summary.failed.append((digest.address, text))
         log.warning("digest %s to user %s not sent: %s", digest.pk, user.pk, text)
         _reset(connection)
+        if isinstance(error, OSError) and not isinstance(error, _ONE_MESSAGE):
+            raise MailServerDown(text) from error
         return
     Digest.objects.filter(pk=digest.pk).update(
         sent_at=timezone.now(), claimed_until=None, last_error="", subject=message.subject
@@ -387,7 +424,9 @@ def _claim(user, today: dt.date, now: dt.datetime) -> Digest | None:
     won = (
         Digest.objects.filter(pk=digest.pk, sent_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=claimed_at))
-        .update(claimed_until=claimed_at + CLAIM, attempts=F("attempts") + 1, address=user.email)
+        .update(
+            claimed_until=claimed_at + claim_time(), attempts=F("attempts") + 1, address=user.email
+        )
     )
     if not won:
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -47,7 +48,23 @@ class Command(BaseCommand):
                 f"theodoi remind: chưa gửi được đến {address}: {error} "
                 "(sẽ gửi lại ở lần chạy sau)\n"
             )
+        if summary.unreachable:
+            sys.stderr.write(
+                f"theodoi remind: không kết nối được máy chủ thư {_server()} "
+                f"({summary.unreachable}); đã dừng gửi, {summary.left} người khác chưa được "
+                "gửi thư. Không thư nào bị đánh dấu là đã gửi: chạy lại theodoi remind khi máy "
+                "chủ thư hoạt động, mỗi người sẽ nhận thư đúng một lần.\n"
+            )
         if summary.busy:
-            self.stdout.write(f"{summary.busy} thư đang được một lần chạy khác gửi.")
-        if summary.failed:
+            self.stdout.write(
+                f"{summary.busy} thư đang được một lần chạy khác gửi (hoặc lần chạy trước bị "
+                "dừng giữa chừng: thư đó sẽ được gửi ở lần chạy sau khi hết hạn giữ chỗ)."
+            )
+        if summary.failed or summary.unreachable:
             raise SystemExit(1)
+
+
+def _server() -> str:
+    if "smtp" not in settings.EMAIL_BACKEND:
+        return f"({settings.EMAIL_BACKEND})"
+    return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
