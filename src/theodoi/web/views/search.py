@@ -6,9 +6,8 @@ Every filter is a GET parameter, so a result is a link to share: ``q``, ``progra
 ``status`` (a status bucket or ``due_soon``), ``due_from``/``due_to`` (yyyy-mm-dd or
 dd/mm/yyyy), ``as_of`` (the day statuses are judged at; today by default), ``page``.
 
-The database does the text, area, body, role and due-date filters
-(``theodoi.programs.search``); the status, and due dates moved by extensions, are judged by
-``theodoi.tracking.status.statuses`` over the rows those filters leave, and only when asked.
+The rows come from ``theodoi.tracking.search.find_occurrences``, as the API's occurrence list
+does: the database filters, then statuses judged only when a status or due range is asked.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,17 +29,15 @@ from theodoi.programs.search import (
     ROLES,
     Criteria,
     match_span,
-    matching_occurrences,
     matching_tasks,
 )
-from theodoi.tracking.models import Extension
 from theodoi.tracking.policy import visible_occurrences
-from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL, statuses
+from theodoi.tracking.search import DUE_SOON, find_occurrences, judge
+from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL
 
 from .common import member_required, parse_day
 
 PER_PAGE = 50
-DUE_SOON = "due_soon"
 ASKING = ("q", "program", "area", "body", "role", "status", "due_from", "due_to")
 
 
@@ -185,54 +181,26 @@ def search(request: HttpRequest) -> HttpResponse:
 def _results(request: HttpRequest, criteria: Criteria, data: dict, day: dt.date) -> dict:
     status = data["status"] or None
     rows = visible_occurrences(request.user).filter(assignment__organization__isnull=False)
-    due_also = None
-    if criteria.due_from or criteria.due_to:
-        # An approved extension may move a due date into (or out of) the range: keep those
-        # rows for the status rules to judge.
-        moved = Extension.objects.filter(status=Extension.Status.APPROVED).values("occurrence")
-        due_also = Q(pk__in=moved)
-    found = matching_occurrences(rows, criteria, due_also=due_also)
-    found = (
-        found.select_related("assignment__task", "assignment__organization")
-        .defer("assignment__task__text_key", "assignment__task__milestones")
-        .order_by("due_date", "assignment__task__position", "pk")
-    )
-    number = request.GET.get("page")
-    if status or due_also is not None:
-        # Statuses are not in the database: judge the filtered rows, keep those that fit.
-        loaded = list(found)
-        states = statuses(loaded, as_of=day)
-        kept = [
-            (occurrence, states[occurrence.pk])
-            for occurrence in loaded
-            if _fits(states[occurrence.pk], status=status, criteria=criteria)
-        ]
-        page = Paginator(kept, PER_PAGE).get_page(number)
-        occurrences = list(page.object_list)
+    found, judged = find_occurrences(rows, criteria, status=status, as_of=day)
+    if judged is not None:  # judged already: the pages hold (occurrence, status) pairs
+        page = Paginator([(o, judged[o.pk]) for o in found], PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        pairs = list(page.object_list)
     else:
-        page = Paginator(found, PER_PAGE).get_page(number)
+        page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
         shown: list[Occurrence] = list(page.object_list)
-        states = statuses(shown, as_of=day)
-        occurrences = [(occurrence, states[occurrence.pk]) for occurrence in shown]
+        states = judge(shown, None, as_of=day)
+        pairs = [(occurrence, states[occurrence.pk]) for occurrence in shown]
     result = {
         "page": page,
-        "rows": occurrences,
+        "rows": pairs,
         "count": page.paginator.count,
         "status_label": dict(status_choices()).get(status or ""),
     }
     if criteria.text_only and not status:
         result.update(_task_results(request, criteria))
     return result
-
-
-def _fits(state, *, status: str | None, criteria: Criteria) -> bool:
-    if status == DUE_SOON and not state.due_soon:
-        return False
-    if status and status != DUE_SOON and state.bucket != status:
-        return False
-    if criteria.due_from and state.due < criteria.due_from:
-        return False
-    return not (criteria.due_to and state.due > criteria.due_to)
 
 
 def _task_results(request: HttpRequest, criteria: Criteria) -> dict:

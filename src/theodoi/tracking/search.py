@@ -1,0 +1,89 @@
+"""Search with statuses: the occurrences that match the search filters
+(``theodoi.programs.search``) and, when asked, a status bucket as of a date or a due-date
+range judged after extensions. The web's search page and the API's occurrence list both call
+``find_occurrences``, so the same question gets the same rows.
+
+The database does the text, area, body, role and written due-date filters; statuses are not
+in the database, so when a status or a due range is asked every row those filters leave is
+judged (``theodoi.tracking.status.statuses``) and only the ones that fit are kept. Without
+either, the rows stay a queryset to paginate, and only the shown page needs judging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models import Q, QuerySet
+
+from theodoi.programs.models import Occurrence
+from theodoi.programs.search import Criteria, matching_occurrences
+
+from .models import Extension
+from .status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL, OccurrenceStatus, statuses
+
+__all__ = ["DUE_SOON", "STATUS_FILTERS", "find_occurrences", "fits", "judge"]
+
+DUE_SOON = "due_soon"
+# What a status filter may ask for: a bucket, or the warning band "due soon".
+STATUS_FILTERS = (*BUCKETS, DUE_SOON)
+STATUS_FILTER_LABELS = {**BUCKET_LABELS, DUE_SOON: DUE_SOON_LABEL}
+
+
+def find_occurrences(
+    rows: QuerySet[Occurrence],
+    criteria: Criteria,
+    *,
+    status: str | None = None,
+    as_of: dt.date,
+) -> tuple[QuerySet[Occurrence] | list[Occurrence], dict[int, OccurrenceStatus] | None]:
+    """``rows`` (the ones the policy lets the caller see) narrowed by ``criteria`` and
+    ``status`` (one of ``STATUS_FILTERS``) as of ``as_of``, in the order of the due date and
+    the task's place in the program.
+
+    Returns the rows and, when they had to be judged to filter them, their statuses by id
+    (``None`` otherwise: the caller judges the page it shows with ``judge``).
+    """
+    if status is not None and status not in STATUS_FILTERS:
+        raise ValueError(f"unknown status filter {status!r}")
+    due_also = None
+    if criteria.due_from or criteria.due_to:
+        # An approved extension may move a due date into (or out of) the range: keep those
+        # rows for the status rules to judge.
+        moved = Extension.objects.filter(status=Extension.Status.APPROVED).values("occurrence")
+        due_also = Q(pk__in=moved)
+    found = matching_occurrences(rows, criteria, due_also=due_also)
+    found = (
+        found.select_related("assignment__task", "assignment__organization")
+        .defer("assignment__task__text_key", "assignment__task__milestones")
+        .order_by("due_date", "assignment__task__position", "pk")
+    )
+    if not status and due_also is None:
+        return found, None
+    loaded = list(found)
+    states = statuses(loaded, as_of=as_of)
+    kept = [o for o in loaded if fits(states[o.pk], status=status, criteria=criteria)]
+    return kept, {o.pk: states[o.pk] for o in kept}
+
+
+def judge(
+    shown: Sequence[Occurrence],
+    judged: dict[int, OccurrenceStatus] | None,
+    *,
+    as_of: dt.date,
+) -> dict[int, OccurrenceStatus]:
+    """The statuses of the rows shown: those ``find_occurrences`` judged, else judged now."""
+    if judged is not None:
+        return {o.pk: judged[o.pk] for o in shown}
+    return statuses(list(shown), as_of=as_of)
+
+
+def fits(state: OccurrenceStatus, *, status: str | None, criteria: Criteria) -> bool:
+    """Whether an occurrence with ``state`` answers the status and effective due range."""
+    if status == DUE_SOON and not state.due_soon:
+        return False
+    if status and status != DUE_SOON and state.bucket != status:
+        return False
+    if criteria.due_from and state.due < criteria.due_from:
+        return False
+    return not (criteria.due_to and state.due > criteria.due_to)
