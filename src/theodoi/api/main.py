@@ -1,15 +1,22 @@
 """The API object: authentication, the routers, and errors answered as JSON a person can act
 on (never a traceback). Mounted at ``/api/``; the OpenAPI document is ``/api/openapi.json``
-and the interactive documentation ``/api/docs``."""
+and the interactive documentation ``/api/docs``.
+
+Every error is ``{"detail": "..."}`` in Vietnamese: 401 without a live token or session,
+403 with the policy's refusal, 404, 422 for input that does not fit (with ``errors``, field by
+field), 429 past the rate limit (``THEODOI_API_RATE``, with Retry-After)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as InputError
 
 from .auth import TokenAuth, WebSession
+from .rate import TokenRate
 from .routers import exports, imports, programs, reports, tokens
 
 api = NinjaAPI(
@@ -20,6 +27,7 @@ api = NinjaAPI(
         "Xác thực bằng khóa API (`Authorization: Bearer td_…`) hoặc phiên đăng nhập web."
     ),
     auth=[TokenAuth(), WebSession()],
+    throttle=[TokenRate()],
     urls_namespace="api",
 )
 
@@ -27,7 +35,7 @@ api.add_router("/", programs.router)
 api.add_router("/", reports.router)
 api.add_router("/reports/", exports.router)
 api.add_router("/imports/", imports.router)
-api.add_router("/tokens/", tokens.router)
+api.add_router("/tokens", tokens.router)
 
 
 # --- Errors: the policy's and the models' own messages, as {"detail": "..."} ----------------
@@ -52,3 +60,60 @@ def _missing_row(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals; the one a person meets is the web session's missing CSRF token."""
+    message = str(exc)
+    if exc.status_code == 403 and "CSRF" in message:
+        message = gettext(
+            "Thiếu hoặc sai mã CSRF: lời gọi bằng phiên đăng nhập web phải gửi kèm "
+            "X-CSRFToken; chương trình bên ngoài hãy dùng khóa API."
+        )
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = gettext(
+        "Chưa xác thực: gửi khóa API còn hiệu lực (Authorization: Bearer td_…) hoặc đăng nhập. "
+        "Khóa API tạo ở trang Tài khoản › Khóa API."
+    )
+    response = api.create_response(request, {"detail": message}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After (whole seconds) to this response.
+    seconds = max(1, round(exc.wait)) if exc.wait else None
+    if seconds is None:
+        message = gettext("Quá nhiều yêu cầu trong thời gian ngắn; xin thử lại sau.")
+    else:
+        message = ngettext(
+            "Quá nhiều yêu cầu trong thời gian ngắn; xin thử lại sau %(seconds)d giây.",
+            "Quá nhiều yêu cầu trong thời gian ngắn; xin thử lại sau %(seconds)d giây.",
+            seconds,
+        ) % {"seconds": seconds}
+    return api.create_response(request, {"detail": message}, status=429)
+
+
+@api.exception_handler(InputError)
+def _bad_input(request: HttpRequest, exc: InputError) -> HttpResponse:
+    """Input that does not fit the schema: which fields, in Vietnamese, and pydantic's list."""
+    fields = []
+    for error in exc.errors:
+        where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+        name = ".".join(where) or gettext("dữ liệu gửi lên")
+        if name not in fields:
+            fields.append(name)
+    message = gettext("Dữ liệu không hợp lệ ở: %(fields)s. Xem “errors” để biết chi tiết.") % {
+        "fields": ", ".join(fields) or gettext("dữ liệu gửi lên")
+    }
+    errors = [
+        {key: value for key, value in error.items() if key in ("type", "loc", "msg")}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": message, "errors": errors}, status=422)

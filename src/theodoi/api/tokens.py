@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from theodoi.tracking.policy import actor_of
@@ -92,6 +93,27 @@ def user_for_token(token: str) -> tuple[AbstractBaseUser, ApiToken] | None:
     return row.user, row
 
 
-def _is_admin(user: AbstractBaseUser) -> bool:
+def is_admin(user: AbstractBaseUser) -> bool:
+    """Administrators list, make and revoke anyone's tokens."""
     actor = actor_of(user)
     return actor is not None and actor.role == "admin"
+
+
+_is_admin = is_admin
+
+
+def tokens_of(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """A user's tokens, newest first, revoked ones included (they say when)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def token_by_prefix(prefix: str) -> ApiToken:
+    """The token a prefix names (what lists show, with or without ``td_``), or a
+    ``TokenError`` that says why not."""
+    prefix = (prefix or "").strip().removeprefix("td_").split("_")[0]
+    found = list(ApiToken.objects.select_related("user").filter(prefix=prefix)[:2])
+    if not found:
+        raise TokenError(f"Không có khóa API mã “{prefix}”.")
+    if len(found) > 1:
+        raise TokenError(f"Có nhiều khóa API mã “{prefix}”; hãy thu hồi trên trang Khóa API.")
+    return found[0]

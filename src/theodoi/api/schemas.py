@@ -1,0 +1,258 @@
+"""What the read endpoints and the token endpoints answer: plain shapes, ISO dates, NFC text.
+
+Each schema says which fields a client may rely on; they are filled from the models (and
+from ``theodoi.tracking.status.OccurrenceStatus`` for a status as of a date), never from a
+view's own arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+
+class Out(Schema):
+    """Every text answered is NFC, whatever a row was stored with."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _nfc(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        return value
+
+
+class Problem(Schema):
+    """An error: ``detail`` says, in Vietnamese, what is wrong and what to do."""
+
+    detail: str
+
+
+class InvalidInput(Schema):
+    """Input that does not fit: ``detail`` in Vietnamese, ``errors`` field by field."""
+
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+# --- Organisations ----------------------------------------------------------------------------
+
+
+class OrgRef(Out):
+    code: str
+    name: str
+
+
+class GroupRef(Out):
+    code: str
+    name: str
+
+
+class OrganizationOut(Out):
+    code: str
+    name: str
+    full_name: str
+    short_name: str
+    kind: str
+    level: str = Field(description="central | province | district | commune, or empty")
+    parent: str | None = Field(None, description="the code of the body it belongs to")
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    unresolved: bool = Field(description="a name an import met that no registry entry matched")
+
+
+class SuccessionOut(Out):
+    """A reorganisation the body took part in, and the bodies on the other side of it."""
+
+    kind: str = Field(description="merge | split | rename | abolish")
+    effective: dt.date
+    basis: str
+    organizations: list[OrgRef]
+
+
+class OrganizationDetail(OrganizationOut):
+    aliases: list[str]
+    groups: list[GroupRef]
+    children: list[OrgRef]
+    successors: list[SuccessionOut] = Field(
+        description="reorganisations that passed this body's work on, with the successors"
+    )
+    predecessors: list[SuccessionOut] = Field(
+        description="reorganisations that made this body, with the bodies before it"
+    )
+
+
+# --- Programs, sections, tasks ------------------------------------------------------------------
+
+
+class ProgramOut(Out):
+    id: int
+    number: str
+    title: str
+    kind: str
+    issuer: OrgRef | None
+    issuer_name: str
+    date: dt.date | None
+    term_start: int | None
+    term_end: int | None
+    status: str = Field(description="draft | active | closed")
+    reporting_cycle: str = Field(description="month | quarter | half-year | year")
+    parent_program_id: int | None
+    parent_task_id: int | None
+    task_count: int = Field(description="tasks not withdrawn")
+
+
+class VersionOut(Out):
+    number: int
+    source_name: str
+    imported_at: dt.datetime
+
+
+class ProgramDetail(ProgramOut):
+    resolution: str
+    signer: dict[str, str | None]
+    recipients: list[str]
+    versions: list[VersionOut]
+
+
+class TaskRef(Out):
+    id: int
+    key: str
+    text: str
+    withdrawn: bool
+
+
+class SectionNode(Out):
+    """A section with its tasks and the sections below it, in document order."""
+
+    id: int
+    number: str
+    title: str
+    tasks: list[TaskRef]
+    children: list[SectionNode]
+
+
+class SectionTree(Out):
+    program_id: int
+    sections: list[SectionNode]
+    loose_tasks: list[TaskRef] = Field(description="tasks outside every section")
+
+
+class TaskOut(Out):
+    id: int
+    program_id: int
+    section: str | None = Field(description="the section's number, e.g. B.III.1.1")
+    key: str
+    text: str
+    time_text: str
+    time_kind: str = Field(
+        description="deadline | recurring | continuous | ongoing | compound | unknown"
+    )
+    needs_time: bool
+    lead: OrgRef | None
+    needs_lead: bool
+    product: str
+    withdrawn: bool
+    parent_task_id: int | None
+
+
+class AssignmentOut(Out):
+    id: int
+    task_id: int
+    organization: OrgRef | None
+    group: GroupRef | None
+    via_group: GroupRef | None
+    written: str
+    roles: list[str] = Field(description="directs, issues, advises, implements, leads, coordinates")
+    inferred: bool
+    active_from: dt.date | None
+    active_to: dt.date | None
+    transferred_from_id: int | None
+
+
+class TaskDetail(TaskOut):
+    time: dict[str, Any]
+    milestones: list[dict[str, Any]]
+    assignments: list[AssignmentOut] = Field(description="the assignments the caller may see")
+
+
+# --- Occurrences and their status -------------------------------------------------------------
+
+
+class StatusOut(Out):
+    """Where the occurrence stood at the end of ``as_of`` (theodoi.tracking.status)."""
+
+    as_of: dt.date
+    bucket: str = Field(
+        description="done_on_time | done_late | open_in_time | open_overdue | no_deadline "
+        "| withdrawn"
+    )
+    label: str
+    workflow: str = Field(
+        description="not_started | in_progress | awaiting_confirmation | returned | confirmed"
+    )
+    workflow_label: str
+    due: dt.date = Field(description="the due date in force, after approved extensions")
+    original_due: dt.date
+    done_on: dt.date | None
+    due_soon: bool
+    reported: bool
+
+
+class OccurrenceOut(Out):
+    id: int
+    assignment_id: int
+    task_id: int
+    task_key: str
+    program_id: int
+    organization: OrgRef | None
+    period_start: dt.date | None
+    due_date: dt.date
+    label: str
+    source: str = Field(description="deadline | period | milestone")
+    scope: str
+    state: str = Field(description="open | done | withdrawn: the row as it is today")
+    withdrawn_on: dt.date | None
+    status: StatusOut
+
+
+# --- Tokens --------------------------------------------------------------------------------
+
+
+class TokenOut(Out):
+    """A token as lists show it: never its secret nor its hash."""
+
+    id: int
+    prefix: str
+    name: str
+    user: str
+    created_at: dt.datetime
+    created_by: str | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_user(obj) -> str:
+        return obj.user.get_username()
+
+    @staticmethod
+    def resolve_created_by(obj) -> str | None:
+        return obj.created_by.get_username() if obj.created_by_id else None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret: shown this once, store it now")
+
+
+class TokenIn(Schema):
+    name: str = Field(max_length=100, description="what will use it, e.g. 'báo cáo tự động'")
+    user: str | None = Field(
+        None, max_length=150, description="another user's name (administrators only)"
+    )
+
+
+SectionNode.model_rebuild()
