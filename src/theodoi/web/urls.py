@@ -16,6 +16,7 @@ from .views import (
     search,
     spreadsheet,
     task,
+    tokens,
     work,
 )
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
     path("login/code/", account.login_code, name="login_code"),
     path("account/two-factor/", account.two_factor, name="two_factor"),
+    path("account/tokens/", tokens.tokens, name="tokens"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("programs/", program.programs, name="programs"),
