@@ -6,7 +6,7 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from theodoi.parsing import ParseError, example_path
 from theodoi.parsing.registry import RegistryError
@@ -82,6 +82,14 @@ class Command(BaseCommand):
             self._fail(f"theodoi import: {path}: {exc}")
         except (ProgramImportError, RegistryError, LineageError) as exc:
             self._fail(f"theodoi import: {path}: {exc}")
+        except DatabaseError as exc:
+            # The transaction rolled back: say so, and exit 1 (try again), not 2 (bad input).
+            sys.stderr.write(
+                f"theodoi import: {path}: cơ sở dữ liệu báo lỗi ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())}); chưa nhập gì. Xin chạy lại lệnh khi cơ sở dữ "
+                "liệu hoạt động bình thường.\n"
+            )
+            raise SystemExit(1) from None
         if options["format"] == "json":
             data = summary.to_dict()
             if links is not None:
