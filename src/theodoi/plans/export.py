@@ -126,6 +126,8 @@ def _fill(sheet, rows: list[list]) -> None:
     rate_columns = {i for i, name in enumerate(rows[0]) if str(name).startswith(_("Tỷ lệ"))}
     for line in sheet.iter_rows(min_row=2):
         for i, cell in enumerate(line):
+            if cell.data_type == "f":  # typed text that looks like a formula: never run it
+                cell.data_type = "s"
             if i in rate_columns:
                 cell.number_format = PERCENT
             elif isinstance(cell.value, dt.date):

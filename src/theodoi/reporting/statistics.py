@@ -112,6 +112,8 @@ def _write(
         sheet.append(list(row))
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
+            if cell.data_type == "f":  # typed text that looks like a formula: never run it
+                cell.data_type = "s"
             if isinstance(cell.value, dt.date):
                 cell.number_format = DATE_FORMAT
             elif isinstance(cell.value, float):
