@@ -69,7 +69,7 @@ class Site:
 
     def python(self, code: str) -> str:
         """Run ``code`` in the site's Django (``theodoi shell -c``); what it prints."""
-        done = self.run("shell", "-c", code)
+        done = self.run("shell", "-v", "0", "-c", code)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -1,0 +1,175 @@
+"""`theodoi remind` against a real SMTP server that fails: down, it says so, exits 1 and marks
+nothing sent, and once it is back every person gets their digest exactly once; a run killed
+(SIGKILL) while mailing leaves no one mailed twice and no one forgotten; two runs at once mail
+each person once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from tests import smtp
+from tests.reliability.processes import new_site
+from tests.tracking.test_reminders import member
+from theodoi.orgs.registry import load_registry_file
+from theodoi.parsing import example_path
+from theodoi.programs.importer import import_program
+from theodoi.tracking.models import Digest, Role
+
+DAY = "2021-03-24"  # a week before Ban Tổ chức's quý I/2021 deadlines
+ADDRESSES = ["tochuc@example.vn", "truongban@example.vn", "tochuc2@example.vn"]
+PEOPLE = (
+    "from theodoi.orgs.registry import load_registry_file\n"
+    "from theodoi.parsing import example_path\n"
+    "from theodoi.programs.importer import import_program\n"
+    "from tests.tracking.test_reminders import member\n"
+    "load_registry_file(None); import_program(path=example_path())\n"
+    "member('to-chuc', 'qn.btctu', 'staff', 'tochuc@example.vn')\n"
+    "member('truong-ban', 'qn.btctu', 'head', 'truongban@example.vn')\n"
+    "member('to-chuc-2', 'qn.btctu', 'staff', 'tochuc2@example.vn')\n"
+)
+
+
+class Server(smtp.Mailbox):
+    """The test SMTP server; ``hold_after = n`` makes it stall the (n+1)-th message at its
+    recipient, before any of it is accepted, and tell the test it is stalling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.delay = 0.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            self.holding.set()
+            await asyncio.sleep(120)
+            return "451 4.3.0 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    def received(self) -> dict[str, int]:
+        return {address: len(self.to(address)) for address in ADDRESSES}
+
+
+def serve(server: Server, port: int | None = None) -> Controller:
+    controller = Controller(server, hostname="127.0.0.1", port=port or smtp.free_port())
+    controller.start()
+    server.port = controller.port
+    return controller
+
+
+@pytest.fixture
+def server():
+    box = Server()
+    controller = serve(box)
+    yield box
+    controller.stop()
+
+
+# --- the server down, in this process ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_server_that_is_down_is_told_and_a_rerun_mails_each_once(settings, capsys):
+    load_registry_file(None)
+    import_program(path=example_path())
+    member("to-chuc", "qn.btctu", Role.STAFF, ADDRESSES[0])
+    member("truong-ban", "qn.btctu", Role.HEAD, ADDRESSES[1])
+    member("to-chuc-2", "qn.btctu", Role.STAFF, ADDRESSES[2])
+    port = smtp.free_port()  # nothing listens there yet
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+    with pytest.raises(SystemExit) as exit:
+        call_command("remind", "--today", DAY)
+    assert exit.value.code == 1
+    err = capsys.readouterr().err
+    assert f"không kết nối được máy chủ thư 127.0.0.1:{port}" in err
+    assert "Connection refused" in err and "chạy lại theodoi remind" in err
+    assert not Digest.objects.filter(sent_at__isnull=False).exists()
+
+    box = Server()
+    controller = serve(box, port)
+    try:
+        call_command("remind", "--today", DAY)
+        assert box.received() == dict.fromkeys(ADDRESSES, 1)
+        assert "3 thư đã gửi" in capsys.readouterr().out
+        call_command("remind", "--today", DAY)  # and again: nobody hears it twice
+        assert box.received() == dict.fromkeys(ADDRESSES, 1)
+        assert "0 thư đã gửi" in capsys.readouterr().out
+    finally:
+        controller.stop()
+
+
+# --- real processes ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    site = new_site(tmp_path_factory.mktemp("remind-template"), PEOPLE)
+    yield site
+    site.drop()
+
+
+@pytest.fixture
+def site(template, tmp_path):
+    copy = template.copy(tmp_path / "site")
+    yield copy
+    copy.drop()
+
+
+def mail_env(server: Server, claim: int = 600) -> dict[str, str]:
+    return {
+        "THEODOI_EMAIL_HOST": "127.0.0.1",
+        "THEODOI_EMAIL_PORT": str(server.port),
+        "THEODOI_REMIND_CLAIM_SECONDS": str(claim),
+    }
+
+
+def test_a_run_killed_while_mailing_then_rerun_mails_each_person_once(site, server):
+    claim = 3
+    server.hold_after = 1  # the first digest goes; the second stalls at its recipient
+    process = site.start("remind", "--today", DAY, env=mail_env(server, claim))
+    try:
+        assert server.holding.wait(timeout=600), "the run never reached its second digest"
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+    assert sum(server.received().values()) == 1
+    server.hold_after = None
+
+    # The killed run's claim on the second digest stands until it lapses: a rerun meanwhile
+    # does not send it (it could be a live run on another machine).
+    held = site.python(
+        "from theodoi.tracking.models import Digest\n"
+        "print(Digest.objects.filter(sent_at__isnull=True, claimed_until__isnull=False).count(),"
+        " Digest.objects.filter(sent_at__isnull=False).count())"
+    )
+    assert held.split() == ["1", "1"]
+    time.sleep(claim)
+    done = site.run("remind", "--today", DAY, **mail_env(server, claim))
+    assert done.returncode == 0, done.stderr
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)  # each once, the stalled one too
+
+    again = site.run("remind", "--today", DAY, **mail_env(server, claim))
+    assert again.returncode == 0 and "0 thư đã gửi" in again.stdout
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
+
+
+def test_two_runs_at_once_mail_each_person_once(site, server):
+    server.delay = 0.5  # slow enough for the two runs to meet
+    runs = [site.start("remind", "--today", DAY, env=mail_env(server)) for _ in range(2)]
+    deadline = dt.datetime.now() + dt.timedelta(minutes=10)
+    for run in runs:
+        run.wait(timeout=max(1, (deadline - dt.datetime.now()).total_seconds()))
+    assert [run.returncode for run in runs] == [0, 0]
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
