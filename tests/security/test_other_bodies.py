@@ -62,19 +62,12 @@ def record(world) -> SimpleNamespace:
     )  # fmt: skip
 
 
+MODELS = (ProgressReport, EvidenceFile, Extension, PersonalPlan, PlanItem, PlanRecipient,
+          EvaluationDecision)  # fmt: skip
+
+
 def state() -> dict:
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (
-            ProgressReport,
-            EvidenceFile,
-            Extension,
-            PersonalPlan,
-            PlanItem,
-            PlanRecipient,
-            EvaluationDecision,
-        )  # fmt: skip
-    }
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
 
 
 def closed(response) -> None:
