@@ -10,9 +10,9 @@ from pathlib import Path
 
 # Commands that never touch the data folder, so running them leaves no "data/" behind.
 _NO_DATA = {"parse", "help", "--help", "-h", "version", "--version"}
-# Commands that keep their own secret key in the data folder when none is configured, so a
-# demo's sign-ins survive a restart without anyone setting THEODOI_SECRET_KEY.
-_OWN_SECRET = {"demo"}
+# Commands that answer requests: they start only with a key the operator configured
+# (THEODOI_SECRET_KEY or THEODOI_SECRET_KEY_FILE), never one made up on the spot.
+_SERVES = {"serve", "runserver"}
 
 
 def _data_dir_option(args: list[str]) -> str | None:
@@ -25,7 +25,8 @@ def _data_dir_option(args: list[str]) -> str | None:
     return None
 
 
-def _demo_secret(data_dir: Path) -> str:
+def _folder_secret(data_dir: Path) -> str:
+    """The data folder's own key (``secret-key``, readable by its owner only), made once."""
     path = data_dir / "secret-key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -35,6 +36,28 @@ def _demo_secret(data_dir: Path) -> str:
     return key
 
 
+def _needs_configured_key(args: list[str]) -> bool:
+    """A server, and `check --deploy` (which judges the production configuration)."""
+    return bool(args) and (args[0] in _SERVES or (args[0] == "check" and "--deploy" in args))
+
+
+def _provide_secret(args: list[str]) -> None:
+    """Without a configured key, the demo and the commands run on this machine (import, migrate,
+    remind, sheet...) use the data folder's key, so a demo's sign-ins survive a restart and
+    nobody has to invent a key to run `theodoi import`. A server gets none: the settings then
+    refuse to start with a one-line message. (Parse and help get a throwaway key; they sign
+    nothing and must not create the data folder.)"""
+    configured = os.environ.get("THEODOI_SECRET_KEY") or os.environ.get("THEODOI_SECRET_KEY_FILE")
+    if configured or os.environ.get("THEODOI_DEBUG") == "1" or _needs_configured_key(args):
+        return
+    if not args or args[0] in _NO_DATA:
+        os.environ["THEODOI_SECRET_KEY"] = secrets.token_urlsafe(50)
+        return
+    folder = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["THEODOI_SECRET_KEY"] = _folder_secret(folder)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     # The data folder decides the settings (the SQLite file), so it is read before Django is.
@@ -42,17 +65,38 @@ def main(argv: list[str] | None = None) -> None:
     if data_dir:
         os.environ["THEODOI_DATA_DIR"] = str(Path(data_dir).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "theodoi.settings")
-    if args and args[0] in _OWN_SECRET and not os.environ.get("THEODOI_SECRET_KEY"):
-        folder = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        os.environ["THEODOI_SECRET_KEY"] = _demo_secret(folder)
+    if args and args[0] == "demo":
+        # The demo is served on http://127.0.0.1: cookies limited to HTTPS would never return.
+        os.environ.setdefault("THEODOI_HTTPS", "0")
+    _provide_secret(args)
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        data_folder = Path(settings.DATA_DIR)
+    except ImproperlyConfigured as error:
+        # A missing key or a malformed variable: one line that says what to set, no traceback.
+        sys.stderr.write(f"theodoi: {error}\n")
+        raise SystemExit(2) from None
     if args and args[0] not in _NO_DATA:
         # SQLite creates its file, not the folder it lives in.
-        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
-    execute_from_command_line(["theodoi", *args])
+        data_folder.mkdir(parents=True, exist_ok=True)
+    from django.db import DatabaseError
+
+    try:
+        execute_from_command_line(["theodoi", *args])
+    except DatabaseError as error:
+        if settings.DEBUG:
+            raise
+        # One line the operator can act on. Every change is one transaction, so what the
+        # command was changing when the database failed has been rolled back.
+        reason = " ".join(f"{type(error).__name__}: {error}".split())
+        sys.stderr.write(
+            f"theodoi {args[0] if args else ''}: cơ sở dữ liệu báo lỗi ({reason}); thay đổi đang"
+            " làm dở đã được hủy. Xin chạy lại lệnh khi cơ sở dữ liệu hoạt động bình thường.\n"
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

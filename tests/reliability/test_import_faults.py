@@ -9,13 +9,14 @@ import os
 import pty
 import re
 import signal
+import subprocess
 import time
 
 import pytest
 from django.core.management import call_command
 
 from tests.reliability.conftest import changed, snapshot
-from tests.reliability.processes import new_site
+from tests.reliability.processes import THEODOI, Site, new_site
 from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import example_path
 from theodoi.programs.models import Assignment, Program
@@ -123,3 +124,29 @@ def test_a_database_failing_half_way_is_told_and_leaves_nothing(monkeypatch, cap
     assert "disk I/O error" in lines[0] and "Traceback" not in err
     assert changed(before, snapshot()) == []
     assert not Program.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", str(example_path())],
+        ["orgs", "list"],
+        ["remind", "--today", "2021-03-24"],
+        ["member", "to-chuc", "qn.btctu", "--role", "staff"],
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_line_and_exit_1(tmp_path, command):
+    """Nothing listens on port 1: every command says the database failed and to run it again,
+    in one line, without a traceback."""
+    site = Site(tmp_path, "unreachable")
+    env = site.env(DATABASE_URL="postgresql://theodoi@127.0.0.1:1/theodoi")
+    done = subprocess.run(
+        [THEODOI, *command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"theodoi {command[0]}")
+    assert "cơ sở dữ liệu báo lỗi" in lines[0] and "Connection refused" in lines[0]
+    assert "chạy lại" in lines[0] and "Traceback" not in done.stderr
+    assert done.stdout == ""
