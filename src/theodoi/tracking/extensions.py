@@ -14,6 +14,7 @@ message for the person.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from auditlog.context import set_actor
 from django.db import transaction
@@ -66,7 +67,7 @@ def request_extension(
             .get(pk=occurrence.pk)
         )
         check(user, Action.REQUEST_EXTENSION, occurrence)
-        reason = (reason or "").strip()
+        reason = unicodedata.normalize("NFC", (reason or "").strip())
         if not reason:
             raise ExtensionError("Đề nghị gia hạn cần nêu lý do.")
         if isinstance(new_due, dt.datetime) or not isinstance(new_due, dt.date):
@@ -109,7 +110,7 @@ def decide_extension(
         check(user, Action.DECIDE_EXTENSION, extension)
         if extension.status != Extension.Status.PENDING:
             raise ExtensionError("Đề nghị gia hạn này đã được quyết định.")
-        comment = (comment or "").strip()
+        comment = unicodedata.normalize("NFC", (comment or "").strip())
         if not approve and not comment:
             raise ExtensionError("Không đồng ý gia hạn cần ghi ý kiến để cơ quan biết lý do.")
         if now < extension.requested_at:

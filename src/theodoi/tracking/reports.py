@@ -9,6 +9,7 @@ change names the version it started from and is refused if the report moved on s
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from auditlog.context import set_actor
@@ -134,7 +135,7 @@ def review_report(
         if not accept and not comment.strip():
             raise ReportError("Trả lại báo cáo cần ghi ý kiến để cơ quan biết phải sửa gì.")
         report.status = ReportStatus.CONFIRMED if accept else ReportStatus.RETURNED
-        report.review_comment = comment.strip()
+        report.review_comment = _nfc(comment)
         report = _advance(report, user, "confirm" if accept else "return", now)
         if accept and report.state == ReportState.DONE:
             Occurrence.objects.filter(pk=report.occurrence_id).update(status=Occurrence.Status.DONE)
@@ -142,6 +143,8 @@ def review_report(
 
 
 def _validated(**values: Any) -> dict[str, Any]:
+    for name in ("narrative", "document_type", "document_number", "document_signer"):
+        values[name] = _nfc(values[name])  # typed decomposed, stored NFC: search finds it
     if values["state"] not in ReportState.values:
         raise ReportError(f"Tiến độ không hợp lệ: {values['state']!r}.")
     percent = values["percent"]
@@ -159,8 +162,11 @@ def _validated(**values: Any) -> dict[str, Any]:
             values["document_type"] = values["document_type"] or cited[0].type
             values["document_number"] = cited[0].number or ""
             values["document_date"] = values["document_date"] or cited[0].date
-    values["narrative"] = values["narrative"].strip()
     return values
+
+
+def _nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", (text or "").strip())
 
 
 def _locked(report: ProgressReport, expected_version: int) -> ProgressReport:
