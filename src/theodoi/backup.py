@@ -192,7 +192,7 @@ def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
     os.close(descriptor)
     try:
         with (
-            transaction.atomic(using=using),  # one consistent picture of every table
+            _snapshot(connection),
             zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
         ):
             for model in saved_models():
@@ -227,6 +227,32 @@ def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
         Path(temporary).unlink(missing_ok=True)
         raise
     return summary
+
+
+@contextlib.contextmanager
+def _snapshot(connection) -> Iterator[None]:
+    """One consistent picture of every table for the whole backup, without holding up the
+    people working meanwhile: PostgreSQL's repeatable read; on SQLite a deferred read
+    transaction (WAL), not the IMMEDIATE write lock theodoi's transactions take."""
+    if connection.in_atomic_block:  # already inside a transaction (the tests): its picture
+        yield
+    elif connection.vendor == "postgresql":
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")  # nothing was written
+    else:
+        with transaction.atomic(using=connection.alias):
+            yield
 
 
 class _Counter:
@@ -411,8 +437,11 @@ def restore(
         say(_("Sẽ thay toàn bộ dữ liệu hiện có: %(rows)s.") % {"rows": _describe(existing)})
 
     # Bring the database to the backup's state (for a backup of this version: the latest).
-    for app_label, name in targets:
-        call_command("migrate", app_label, name, database=using, verbosity=0, interactive=False)
+    if sorted(targets) == sorted(loader.graph.leaf_nodes()):
+        call_command("migrate", database=using, verbosity=0, interactive=False)
+    else:
+        for app_label, name in targets:
+            call_command("migrate", app_label, name, database=using, verbosity=0, interactive=False)
     state_apps = loader.project_state(targets).apps if targets else global_apps
 
     media_root = Path(settings.MEDIA_ROOT)
