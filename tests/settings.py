@@ -12,6 +12,11 @@ if os.environ.get("THEODOI_TEST_DATABASE_URL"):
 else:
     os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("THEODOI_DATA_DIR", tempfile.mkdtemp(prefix="theodoi-test-"))
+# Production settings refuse to start without a key, and send plain HTTP to HTTPS: the suite
+# (and the commands it runs as subprocesses) gets a key of its own and speaks plain HTTP.
+# tests/web/test_security_settings.py checks the production settings themselves.
+os.environ.setdefault("THEODOI_SECRET_KEY", "tests-only-" + "k" * 50)
+os.environ.setdefault("THEODOI_HTTPS", "0")
 
 from theodoi.settings import *  # noqa: F403
 

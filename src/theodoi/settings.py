@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from pathlib import Path
 
@@ -24,12 +25,54 @@ def _integers(name: str, default: str) -> tuple[int, ...]:
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
 
-DEBUG = os.environ.get("THEODOI_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("THEODOI_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.environ.get("THEODOI_REQUIRE_SECRET_KEY") == "1":
-        raise RuntimeError("THEODOI_SECRET_KEY must be set in production")
-    SECRET_KEY = "theodoi-development-only-key-not-for-production"
+
+def _positive(name: str, default: str) -> int:
+    """One whole number above zero from the environment, or a clear error."""
+    value = _integers(name, default)[0]
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} phải là số nguyên lớn hơn 0, không phải {value}")
+    return value
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off setting: ``1`` or ``0``; unset (or empty) gives the default."""
+    raw = os.environ.get(name, "").strip()
+    if raw not in {"", "0", "1"}:
+        raise ImproperlyConfigured(f"{name} phải là 1 (bật) hoặc 0 (tắt), không phải {raw!r}")
+    return default if raw == "" else raw == "1"
+
+
+DEVELOPMENT_SECRET_KEY = "theodoi-development-only-key-not-for-production"
+SECRET_KEY_MISSING = (
+    "chưa đặt khóa bí mật: đặt THEODOI_SECRET_KEY (một chuỗi ngẫu nhiên dài) hoặc "
+    "THEODOI_SECRET_KEY_FILE (tệp chứa khóa); xem README, mục Cấu hình"
+)
+
+
+def _secret_key(debug: bool) -> str:
+    """The key that signs sessions, CSRF tokens and spreadsheets: THEODOI_SECRET_KEY or the file
+    THEODOI_SECRET_KEY_FILE names (a Docker/systemd secret). Only a development run
+    (THEODOI_DEBUG=1) may fall back to a key written here, which anyone can read; the `theodoi`
+    command gives local commands and the demo a key of the data folder (cli.py)."""
+    key = os.environ.get("THEODOI_SECRET_KEY", "").strip()
+    path = os.environ.get("THEODOI_SECRET_KEY_FILE", "").strip()
+    if not key and path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "không đọc được"
+            raise ImproperlyConfigured(f"THEODOI_SECRET_KEY_FILE: {path}: {reason}") from None
+        if not key:
+            raise ImproperlyConfigured(f"THEODOI_SECRET_KEY_FILE: tệp {path} trống")
+    if key:
+        return key
+    if debug:
+        return DEVELOPMENT_SECRET_KEY
+    raise ImproperlyConfigured(SECRET_KEY_MISSING)
+
+
+DEBUG = _flag("THEODOI_DEBUG", False)
+SECRET_KEY = _secret_key(DEBUG)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("THEODOI_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
@@ -46,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "auditlog",
+    "axes",
     "theodoi.orgs",
     "theodoi.programs",
     "theodoi.tracking",
@@ -59,7 +103,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Near the top, so every page gets them, even one a middleware below answers itself.
+    "csp.middleware.CSPMiddleware",
+    "theodoi.web.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "theodoi.web.security.SessionRefreshMiddleware",  # idle sessions end (SESSION_COOKIE_AGE)
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +119,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "theodoi.web.middleware.DatabaseErrorMiddleware",  # a failed write: "not saved, try again"
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "theodoi.urls"
@@ -136,6 +186,82 @@ STORAGES = {
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# --- Security (README, "Security"). `theodoi check --deploy --fail-level WARNING` passes. ---
+# HTTPS: on in production unless THEODOI_HTTPS=0; the demo and THEODOI_DEBUG=1 speak plain HTTP.
+HTTPS = _flag("THEODOI_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("THEODOI_HSTS_SUBDOMAINS", True)
+# Preloading binds the whole domain to HTTPS for years: the domain owner's decision, so off by
+# default and its reminder (security.W021) silenced until it is made.
+SECURE_HSTS_PRELOAD = _flag("THEODOI_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Behind a TLS-terminating proxy (nginx, Caddy) that sets X-Forwarded-Proto and X-Forwarded-For.
+# Trust these headers only then: anyone can send them to a server reached directly.
+BEHIND_PROXY = _flag("THEODOI_PROXY_SSL_HEADER", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies append to X-Forwarded-For in front of theodoi (for the client's address
+# that login throttling counts); 0 means the address of the connection itself.
+THEODOI_PROXY_COUNT = _integers("THEODOI_PROXY_COUNT", "1" if BEHIND_PROXY else "0")[0]
+CSRF_TRUSTED_ORIGINS = [THEODOI_SITE_URL] if "://" in THEODOI_SITE_URL else []
+
+# A session ends after THEODOI_SESSION_HOURS (default 8) without a request: a session in use
+# is renewed every few minutes (web.security.SessionRefreshMiddleware).
+SESSION_COOKIE_AGE = _positive("THEODOI_SESSION_HOURS", "8") * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Only our own files: no inline script or style anywhere (theodoi.js and theodoi.css instead).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Argon2 for new passwords; the others still verify older hashes, which are upgraded on login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login throttling (django-axes): THEODOI_LOGIN_FAILURES wrong passwords for one account from
+# one address lock that pair for THEODOI_LOGIN_LOCK_MINUTES; a success clears the count.
+# An administrator unlocks at once: `theodoi axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _positive("THEODOI_LOGIN_FAILURES", "5")
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=_positive("THEODOI_LOGIN_LOCK_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "theodoi.web.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "theodoi.web.security.client_ip"
 
 # Email: SMTP when THEODOI_EMAIL_HOST is set; otherwise mails are written as files to
 # THEODOI_DATA_DIR/outbox, so nothing is lost on a machine without a mail server.

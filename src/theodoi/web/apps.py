@@ -7,6 +7,9 @@ class WebConfig(AppConfig):
     name = "theodoi.web"
     verbose_name = _("Giao diện web")
 
+    def ready(self) -> None:
+        from . import security  # noqa: F401 (marks a new session fresh at sign-in)
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with our site (two-factor for the admin; ``web.admin_site``).

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
-from theodoi.reporting.html_report import render_document
+from theodoi.reporting.html_report import STYLESHEET, render_document
 from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
@@ -128,7 +128,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/reports.html",
-        {"form": form, "report": report, "document": render_document(report)},
+        {
+            "form": form,
+            "report": report,
+            "document": render_document(report),
+            "stylesheet": STYLESHEET,
+        },
     )
 
 

@@ -34,10 +34,12 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             sys.stderr.write("theodoi serve: --workers phải từ 1 trở lên\n")
             raise SystemExit(2)
-        if not settings.DEBUG and settings.SECRET_KEY.startswith("theodoi-development-only"):
+        # Without a configured key the settings refuse to load (cli.py prints why); only a
+        # development run gets this far with the development key.
+        if settings.DEBUG:
             sys.stderr.write(
-                "theodoi serve: chưa đặt THEODOI_SECRET_KEY; đang dùng khóa phát triển, "
-                "không dùng được cho môi trường thật.\n"
+                "theodoi serve: THEODOI_DEBUG=1 (chế độ phát triển) hiện chi tiết lỗi cho người "
+                "dùng; không dùng cho môi trường thật.\n"
             )
         if options["migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
