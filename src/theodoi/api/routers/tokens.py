@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ..models import ApiToken
 from ..schemas import InvalidInput, Problem, TokenCreated, TokenIn, TokenOut
@@ -57,7 +57,7 @@ def make_token(request: HttpRequest, payload: TokenIn):
     except TokenError as error:
         raise ValidationError(str(error)) from None
     row.token = secret
-    return 201, row
+    return Status(201, row)
 
 
 @router.post("/{int:token_id}/revoke", response={200: TokenOut, **ERRORS})
