@@ -20,7 +20,12 @@ dashboard, organisations and one organisation, program tree, plans and one plan,
 reports preview (periodic and section II), notifications, the import and spreadsheet
 previews, the admin's lists; and the XLSX and DOCX files where the text goes. A page passes
 when html.parser finds no element or attribute made by a payload (``hostile.inert``) and the
-payload is there as text (``hostile.shown``): escaped, not dropped.
+payload is there as text (``hostile.shown``): escaped, not dropped. Text starting with "="
+must never be a formula in an XLSX file. The hostile file name comes back only as a download's
+name; ``javascript:`` and foreign ``next`` targets are not followed.
+
+(The alias goes through the admin's form; the body's name is set directly, so that every page
+naming Ban Tổ chức carries the payload.)
 """
 
 from __future__ import annotations
@@ -354,3 +359,23 @@ def test_spreadsheet_cells_keep_script_as_text(world, hostile):
     check_page(staff.post("/work/sheet/import/", {"token": token, "action": "draft"}))
     assert ProgressReport.objects.get(occurrence=world.ours2).narrative == xss("sheet")
     check_page(staff.get(f"/tasks/{world.ours2.assignment.task_id}/"), "XSS-sheet-1")
+
+
+def test_evidence_download_and_redirect_targets(world, hostile):
+    """The hostile file name comes back only as an attachment's name; a ``javascript:`` or
+    foreign ``next`` is not followed."""
+    staff = hostile.logins["staff"]
+    evidence = EvidenceFile.objects.get(report=hostile.report)
+    response = staff.get(f"/evidence/{evidence.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "\n" not in response["Content-Disposition"]
+    for target in ("javascript:alert(1)", "https://evil.example/", "//evil.example/"):
+        response = staff.post("/i18n/setlang/", {"language": "vi", "next": target})
+        assert response.status_code == 302 and response["Location"] == "/", target
+        page = world.login("staff").get("/login/", {"next": target})
+        assert page.status_code in (200, 302)
+        if page.status_code == 200:
+            assert inert(page.content.decode()) == []
