@@ -98,4 +98,4 @@ def test_malformed_parameters_are_422_and_unknown_programs_404(api_as, example):
         assert response.status_code == 422, changes
         assert response.json()["detail"]
     assert monitor.get(PERIODIC, {"program": example.pk}).status_code == 422  # no period
-    assert monitor.get(PERIODIC, params(example, program=10**9)).status_code == 404
+    assert monitor.get(PERIODIC, {**params(example), "program": 10**9}).status_code == 404

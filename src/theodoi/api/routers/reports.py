@@ -23,7 +23,13 @@ from ninja.pagination import paginate
 from ninja.responses import Status as Answer
 
 from theodoi.programs.models import Occurrence
-from theodoi.tracking.evidence import EvidenceError, attach_file, max_upload_bytes, open_file
+from theodoi.tracking.evidence import (
+    EXTENSIONS,
+    EvidenceError,
+    attach_file,
+    max_upload_bytes,
+    open_file,
+)
 from theodoi.tracking.extensions import ExtensionError, decide_extension, request_extension
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport
 from theodoi.tracking.policy import (
@@ -290,8 +296,19 @@ def upload_file(request: HttpRequest, report_id: int, file: File[UploadedFile]):
 
 @router.get(
     "/evidence/{int:evidence_id}",
-    response={200: bytes, **REFUSED},
+    response=REFUSED,
     url_name="evidence_download",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the file, as uploaded",
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in EXTENSIONS
+                },
+            }
+        }
+    },
 )
 def download_file(request: HttpRequest, evidence_id: int):
     """The file itself, named as it was uploaded (RFC 6266), for those who may see it."""
