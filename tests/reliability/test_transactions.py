@@ -297,6 +297,26 @@ def test_a_first_report_racing_another_is_told_to_reload(client_for, occurrence,
     assert not EvidenceFile.objects.exists()
 
 
+def test_a_page_that_cannot_read_the_database_says_so_in_the_frame(
+    client_for, example, monkeypatch
+):
+    from django.db import OperationalError
+
+    from theodoi.web.views import task as task_views
+
+    def busy(task):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(task_views, "breadcrumb", busy)
+    monitor = client_for("monitor")
+    response = monitor.get(f"/tasks/{example.tasks.first().pk}/")
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Chưa tải được trang" in html and "thử lại" in html and NOT_SAVED not in html
+    assert 'href="/programs/"' in html  # the site's menu: the frame rendered
+    assert "Traceback" not in html
+
+
 def test_the_api_answers_a_database_failure_as_json(client_for, monkeypatch):
     """The same guard answers the API in its own shape."""
     from theodoi.web.middleware import DatabaseErrorMiddleware

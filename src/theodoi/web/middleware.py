@@ -29,6 +29,14 @@ def not_saved_message() -> str:
     )
 
 
+def not_read_message() -> str:
+    """For a page that only reads: nothing was being changed."""
+    return _(
+        "Hệ thống chưa tải được trang vì cơ sở dữ liệu đang bận hoặc gặp sự cố. "
+        "Xin thử lại sau ít phút."
+    )
+
+
 class DatabaseErrorMiddleware:
     """Answers a DatabaseError raised by a view with a friendly 503 instead of the 500 page."""
 
@@ -44,20 +52,23 @@ class DatabaseErrorMiddleware:
         log.error(
             "database error on %s %s: nothing saved", request.method, request.path, exc_info=True
         )
-        message = not_saved_message()
+        reading = request.method in ("GET", "HEAD", "OPTIONS")
+        message = not_read_message() if reading else not_saved_message()
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse({"detail": message}, status=503)
         else:
-            response = HttpResponse(_page(request, message), status=503)
+            heading = _("Chưa tải được trang") if reading else _("Chưa lưu được thay đổi")
+            response = HttpResponse(_page(request, heading, message), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
 
-def _page(request: HttpRequest, message: str) -> str:
+def _page(request: HttpRequest, heading: str, message: str) -> str:
     """The page inside the site's frame; a bare page if the frame itself needs the database
     that just failed (the menu counts unread notifications)."""
     try:
-        return render_to_string("web/not_saved.html", {"reason": message}, request=request)
+        context = {"heading": heading, "reason": message}
+        return render_to_string("web/not_saved.html", context, request=request)
     except Exception:
         log.warning("the not-saved page could not be rendered in the frame", exc_info=True)
-        return render_to_string("web/not_saved_bare.html", {"reason": message})
+        return render_to_string("web/not_saved_bare.html", {"heading": heading, "reason": message})
