@@ -22,12 +22,16 @@ __all__ = ["GunicornLogger", "SecretsFilter", "mask"]
 
 MASK = "***"
 # The path segment after /calendar/ (also %2F-encoded, or after a proxy's prefix).
-_CALENDAR = re.compile(r"(/calendar(?:/|%2[Ff]))[^/\s?#\"'<>]+", re.IGNORECASE)
+# The secret never holds a dot, so ".ics" (or "/<code>.ics") after it stays readable.
+_CALENDAR = re.compile(r"(/calendar(?:/|%2[Ff]))[^/\s?#\"'<>.]+", re.IGNORECASE)
 _API_TOKEN = re.compile(r"\b(td_[A-Za-z0-9]{8}_)[A-Za-z0-9_\-]+")
-_BEARER = re.compile(r"(\bBearer\s+)[^\s\"',;]+", re.IGNORECASE)
+_MASKED_TOKEN = r"(?!td_[A-Za-z0-9]{8}_\*\*\*)"  # already masked, its prefix kept
+_BEARER = re.compile(r"(\bBearer\s+)" + _MASKED_TOKEN + r"[^\s\"',;]+", re.IGNORECASE)
 # Query parameters that carry a secret, whatever their value looks like.
 _SECRET_PARAMS = re.compile(
-    r"([?&;](?:token|access_token|api_key|apikey|key|secret|password|code)=)[^&\s\"'#]*",
+    r"([?&;](?:token|access_token|api_key|apikey|key|secret|password|code)=)"
+    + _MASKED_TOKEN
+    + r"[^&\s\"'#]+",
     re.IGNORECASE,
 )
 

@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import io
 import os
+import secrets
+import unicodedata
 import zipfile
 
 from auditlog.context import set_actor
@@ -21,7 +23,6 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from .models import EvidenceFile, ProgressReport
 from .policy import Action, check
@@ -31,6 +32,7 @@ __all__ = [
     "EvidenceError",
     "attach_file",
     "detect_type",
+    "download_name",
     "max_upload_bytes",
     "open_file",
 ]
@@ -129,19 +131,35 @@ def _human(size: int) -> str:
 
 
 def _original_name(name: str) -> str:
-    name = os.path.basename(name.replace("\\", "/")).strip()
-    return name[:255] or "tep"
+    """The name shown: the last part of what the browser sent, NFC, without control or
+    direction-changing characters (U+202E can make "exe.pdf" read as "fdp.exe"), at most 255
+    characters. It never names a file on disk (see ``_stored_name``)."""
+    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").split("/")[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in _INVISIBLE)
+    name = " ".join(name.split()).strip(" .")
+    return name[:255].strip(" .") or "tep"
 
 
-def _stored_name(original: str, content_type: str) -> str:
-    """The name the file is stored under: the original stem, made safe, with the extension
-    of the type its content shows (never the extension the person gave)."""
-    stem = os.path.splitext(original)[0]
-    try:
-        stem = get_valid_filename(stem)
-    except Exception:  # SuspiciousFileOperation for names such as ".."
-        stem = ""
-    return f"{stem[:80] or 'tep'}{EXTENSIONS[content_type]}"
+def download_name(original: str, content_type: str) -> str:
+    """The name a download is saved under: the name shown, ending in the extension of the
+    type its content shows, so a PDF named "x.exe" is saved as "x.exe.pdf" and opens as one."""
+    name = _original_name(original)
+    extension = EXTENSIONS.get(content_type, "")
+    given = os.path.splitext(name)[1]
+    if given.lower() in _SAME_TYPE.get(content_type, {extension}):
+        return name
+    return name[: 255 - len(extension)] + extension
+
+
+# Control, format (bidirectional overrides, zero-width), unassigned, private-use, surrogates.
+_INVISIBLE = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+_SAME_TYPE = {JPEG: {".jpg", ".jpeg"}}
+
+
+def _stored_name(content_type: str) -> str:
+    """The name the file is stored under: random, with the extension of the type its content
+    shows. Nothing the person typed reaches the file system."""
+    return f"{secrets.token_hex(16)}{EXTENSIONS[content_type]}"
 
 
 def attach_file(
@@ -169,7 +187,7 @@ def attach_file(
             uploaded_at=now,
         )
         try:
-            evidence.file.save(_stored_name(original, content_type), ContentFile(data), save=False)
+            evidence.file.save(_stored_name(content_type), ContentFile(data), save=False)
         except OSError as error:  # a full disk, a folder it may not write: the admin's to fix
             raise EvidenceError(
                 "Máy chủ không lưu được tệp (lỗi lưu trữ); chưa có gì được lưu. Xin thử lại sau"
@@ -190,4 +208,8 @@ def open_file(*, user, evidence: EvidenceFile) -> tuple[File, str, str]:
     who may see it. The permission is checked before the storage is touched."""
     check(user, Action.VIEW_EVIDENCE_FILE, evidence)
     handle = evidence.file.storage.open(evidence.file.name, "rb")
-    return handle, evidence.content_type, evidence.original_name
+    return (
+        handle,
+        evidence.content_type,
+        download_name(evidence.original_name, evidence.content_type),
+    )

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import os
+
 from gunicorn.app.base import BaseApplication
 
 
 class Server(BaseApplication):
-    """Gunicorn with its options given here, not read from the command line. No access log by
-    default: calendar addresses carry a secret in their path."""
+    """Gunicorn with its options given here, not read from the command line. The access log
+    is off unless THEODOI_ACCESS_LOG names a file (or ``-``, standard output); its lines go
+    through ``theodoi.logsecrets``, which masks calendar secrets and API tokens."""
 
     def __init__(self, application, options: dict) -> None:
         self.application = application
@@ -39,5 +42,7 @@ def serve(*, bind: str, workers: int = 2, threads: int = 4, timeout: int = 120) 
             "graceful_timeout": 10,
             "errorlog": "-",
             "loglevel": "warning",
+            "accesslog": os.environ.get("THEODOI_ACCESS_LOG") or None,
+            "logger_class": "theodoi.logsecrets.GunicornLogger",
         },
     ).run()
