@@ -4,8 +4,9 @@
 The token is the whole credential, and it is in the path, so these views keep it out of logs:
 nothing here logs the path, and every answer other than the feed is marked as logged already,
 so Django's ``django.request`` logger does not write "Not Found: /calendar/<token>..." (it
-would, for a valid token asking for a body it may not see). The web server's or proxy's
-access log is outside this code: configure it not to record ``/calendar/`` paths.
+would, for a valid token asking for a body it may not see). What is logged anyway (an address
+no route matches, gunicorn's access log) passes through ``theodoi.logsecrets``, which masks
+the secret; a proxy's own access log is outside theodoi.
 
 Every refusal is the same 404, whether the token is unknown, rotated, its owner locked out,
 the body unknown or not theirs to see: the answer never tells whether a token exists.
