@@ -263,3 +263,20 @@ def test_api_tokens_are_their_own_second_factor(users):
     _, secret = create_token(user=users["monitor"], name="báo cáo")
     response = Client().get("/api/programs", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_lost_phone_is_reset_from_the_command_line(users):
+    from django.core.management import CommandError, call_command
+
+    staff = users["staff"]
+    client = Client()
+    client.force_login(staff)
+    enrol(client, staff)
+    call_command("twofactor", "reset", "staff")
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    fresh = Client()
+    sign_in(fresh, "staff")
+    assert signed_in_as(fresh) == str(staff.pk)  # the password alone, until enrolled again
+    with pytest.raises(CommandError, match="không có người dùng"):
+        call_command("twofactor", "reset", "nobody")
