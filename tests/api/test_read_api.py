@@ -4,6 +4,7 @@ compared with the functions the web pages use (the search rule, the status rules
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from django.db import connection
@@ -238,3 +239,16 @@ def test_the_web_session_reads_and_writes_with_its_csrf_token(users, secrets_for
         HTTP_AUTHORIZATION=f"Bearer {secrets_for['staff']}",
     )  # fmt: skip
     assert bearer.status_code == 201, bearer.content
+
+
+def test_the_documentation_works_offline(users):
+    """/api/docs loads Swagger UI from our own static files (no CDN), with no inline script
+    to run: its settings are a JSON block read by a static script, which a 'self' CSP allows."""
+    page = Client().get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page and "/static/ninja/swagger-ui.css" in page
+    assert "cdn" not in page.lower() and "//" not in page.split("<body")[0]  # no other host
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert all("src=" in attrs or 'type="application/json"' in attrs for attrs, _ in scripts)
+    assert "style=" not in page and "<style" not in page
+    document = Client().get("/api/openapi.json").json()
+    assert "/api/occurrences" in document["paths"]
