@@ -88,30 +88,3 @@ def inert(html: str) -> list[str]:
 def shown(html: str) -> str:
     """The page's text (and form values) as a person reads them, entities decoded."""
     return " ".join(read(html).text)
-
-
-def form_values(html: str) -> str:
-    """The values of the page's inputs and the text of its text areas, decoded."""
-    reader = _FormReader()
-    reader.feed(html)
-    return " ".join(reader.values)
-
-
-class _FormReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.values: list[str] = []
-        self._area = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "input":
-            self.values.append(dict(attrs).get("value") or "")
-        self._area = tag == "textarea"
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._area = False
-
-    def handle_data(self, data):
-        if self._area:
-            self.values.append(data)
