@@ -34,15 +34,18 @@ def theodoi(*args: str) -> list[str]:
     return [sys.executable, "-m", "theodoi.cli", *args]
 
 
-def prepare(data: Path, env: dict) -> Path:
-    """The demo data (once), the load-test accounts and the plan file the locustfile reads."""
+def prepare(data: Path, env: dict, *, reuse: bool = False) -> Path:
+    """The demo data (once), the load-test accounts and the plan file the locustfile reads;
+    ``reuse``: a folder prepared by an earlier run is used as it is."""
+    plan = data / "load-plan.json"
+    if reuse and plan.exists():
+        return plan
     if not (data / "theodoi.sqlite3").exists() and not env.get("DATABASE_URL"):
         print(f"Preparing the demo in {data} (a few minutes the first time)…", flush=True)
     subprocess.run(
         theodoi("demo", "--no-serve", "--with-history", "--data-dir", str(data)),
         env=env, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    plan = data / "load-plan.json"
     subprocess.run([sys.executable, __file__, "--write-plan", str(plan)], env=env, check=True)
     return plan
 
@@ -166,6 +169,9 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--time", default="60s", help="how long (locust syntax: 60s, 5m)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the data folder of an earlier run as it is"
+    )
     parser.add_argument("--write-plan", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.write_plan:
@@ -180,11 +186,13 @@ def main() -> int:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "theodoi.settings",
         "THEODOI_DATA_DIR": str(data),
+        # Plain HTTP on 127.0.0.1: no redirect to HTTPS, cookies without the Secure flag.
+        "THEODOI_HTTPS": "0",
         "THEODOI_SECRET_KEY": os.environ.get(
             "THEODOI_SECRET_KEY", "theodoi-load-test-key-" + "x" * 40
         ),
     }
-    plan = prepare(data, env)
+    plan = prepare(data, env, reuse=options.reuse)
     content = json.loads(plan.read_text(encoding="utf-8"))
     content["users"] = options.users
     plan.write_text(json.dumps(content), encoding="utf-8")
