@@ -203,6 +203,11 @@ def test_malformed_values_are_422_never_500(api, occurrence):
         assert response.status_code == 422, (payload, response.content)
         assert response.json()["detail"]
     assert staff.post(REPORTS, {"occurrence": 10**9, "state": "done"}).status_code == 404
+    # Ids past what a database stores: refused or not found, never an overflow (500).
+    assert staff.post(REPORTS, {"occurrence": 10**30, "state": "done"}).status_code == 422
+    assert staff.get(REPORTS, {"occurrence": 10**30}).status_code == 422
+    assert staff.get(f"{REPORTS}/{10**30}").status_code == 404
+    assert staff.get(f"/api/evidence/{10**30}").status_code == 404
     assert counts() == before
 
 

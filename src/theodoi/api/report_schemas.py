@@ -21,6 +21,9 @@ def _nfc(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_nfc)]
+MAX_ID = 2**63 - 1  # the largest key any database here stores; beyond it, nothing exists
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 State = Literal["not_started", "in_progress", "done"]
 Status = Literal["draft", "awaiting_signoff", "submitted", "returned", "confirmed"]
 
@@ -42,13 +45,13 @@ class ReportFields(Schema):
 
 
 class ReportCreate(ReportFields):
-    occurrence: int = Field(description="the occurrence (kỳ thực hiện) reported on")
+    occurrence: Id = Field(description="the occurrence (kỳ thực hiện) reported on")
 
 
 class ReportUpdate(Schema):
     """A change: the version the client read, and the fields to change (the others are kept)."""
 
-    version: int = Field(description="the report's version as the client read it")
+    version: Version = Field(description="the report's version as the client read it")
     state: State | None = None
     percent: int | None = None
     narrative: Text | None = Field(None, max_length=20000)
@@ -60,11 +63,11 @@ class ReportUpdate(Schema):
 
 
 class VersionIn(Schema):
-    version: int = Field(description="the report's version as the client read it")
+    version: Version = Field(description="the report's version as the client read it")
 
 
 class ReviewIn(Schema):
-    version: int = Field(description="the report's version as the client read it")
+    version: Version = Field(description="the report's version as the client read it")
     decision: Literal["accept", "return"]
     comment: Text = Field("", max_length=5000, description="required to return a report")
 
@@ -146,7 +149,7 @@ class ReportDetail(ReportOut):
 
 
 class ExtensionIn(Schema):
-    occurrence: int = Field(description="the occurrence whose due date should move")
+    occurrence: Id = Field(description="the occurrence whose due date should move")
     new_due: dt.date = Field(description="hạn mới đề nghị (ISO 8601)")
     reason: Text = Field(max_length=5000, description="lý do")
 

@@ -21,6 +21,7 @@ from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
 
+from ..report_schemas import Id
 from ..schemas import InvalidInput, Problem
 
 router = Router(tags=["exports"])
@@ -40,7 +41,7 @@ FILE = {
 
 
 class ExportQuery(Schema):
-    program: int = Field(description="the program's id")
+    program: Id = Field(description="the program's id")
     period: str = Field(max_length=20, description="2021-Q2, 2021-H1, 2021 or 2020-2025")
     format: Literal["docx", "pdf", "xlsx"] = "docx"
     number: str = Field("", max_length=20, description="số văn bản (vd 123); empty for a draft")

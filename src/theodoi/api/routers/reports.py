@@ -12,7 +12,7 @@ version, 413 for a file over the limit, 422 for what cannot be recorded as given
 from typing import Literal
 
 from django.db import IntegrityError
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -51,10 +51,12 @@ from theodoi.tracking.worklist import body_report, send_step
 
 from ..paging import Page
 from ..report_schemas import (
+    MAX_ID,
     DecisionIn,
     EvidenceOut,
     ExtensionIn,
     ExtensionOut,
+    Id,
     ReportCreate,
     ReportDetail,
     ReportOut,
@@ -74,7 +76,15 @@ _FIELDS = ("state", "percent", "narrative", "done_on", "document_type", "documen
            "document_date", "document_signer")  # fmt: skip
 
 
+def _key(pk: int) -> int:
+    """A path id no database holds is simply not found (not an overflow)."""
+    if not 1 <= pk <= MAX_ID:
+        raise Http404
+    return pk
+
+
 def _report(pk: int) -> ProgressReport:
+    _key(pk)
     return get_object_or_404(ProgressReport.objects.select_related(*_REPORT_RELATIONS), pk=pk)
 
 
@@ -105,8 +115,8 @@ def _expect(report: ProgressReport, version: int) -> None:
 
 
 class ReportFilters(Schema):
-    occurrence: int | None = None
-    assignment: int | None = None
+    occurrence: Id | None = None
+    assignment: Id | None = None
     status: Status | None = None
 
 
@@ -314,7 +324,7 @@ def download_file(request: HttpRequest, evidence_id: int):
     """The file itself, named as it was uploaded (RFC 6266), for those who may see it."""
     evidence = get_object_or_404(
         EvidenceFile.objects.select_related("report__occurrence__assignment__task"),
-        pk=evidence_id,
+        pk=_key(evidence_id),
     )
     handle, content_type, name = open_file(user=request.user, evidence=evidence)
     name = "".join(ch for ch in name if ch.isprintable()) or "tep"
@@ -327,11 +337,12 @@ def download_file(request: HttpRequest, evidence_id: int):
 
 
 class ExtensionFilters(Schema):
-    occurrence: int | None = None
+    occurrence: Id | None = None
     status: Literal["pending", "approved", "rejected"] | None = None
 
 
 def _extension(pk: int) -> Extension:
+    _key(pk)
     return get_object_or_404(
         Extension.objects.select_related("occurrence__assignment", "requested_by", "decided_by"),
         pk=pk,
