@@ -281,26 +281,15 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 
-# The cache (the API's rate counts) is shared by every server process: a database table
-# (made by `theodoi migrate`) unless THEODOI_CACHE_URL names Redis (redis://host:6379/0).
-_cache_url = os.environ.get("THEODOI_CACHE_URL", "").strip()
-if _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-        }
+# The cache (the API's rate counts) is shared by every server process: a table of the database
+# (made by `theodoi migrate`), so several `theodoi serve` processes count together.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "theodoi_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
     }
-elif _cache_url:
-    raise ImproperlyConfigured(f"THEODOI_CACHE_URL must be a redis:// address, not {_cache_url!r}")
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "theodoi_cache",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    }
+}
 # API calls allowed per token: "600/m" (per s, m, h or d).
 THEODOI_API_RATE = os.environ.get("THEODOI_API_RATE", "600/m").strip()
 _calls, _, _window = THEODOI_API_RATE.partition("/")

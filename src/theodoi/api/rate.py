@@ -1,6 +1,6 @@
 """The API's rate limit: so many calls a window per token (``THEODOI_API_RATE``, e.g.
-"600/m"; "s", "m", "h", "d" windows), counted in Django's cache. The cache is the database
-(or Redis, ``THEODOI_CACHE_URL``) so that several server processes count together; each
+"600/m"; "s", "m", "h", "d" windows), counted in Django's cache. The cache is a table of the database,
+so that several server processes count together; each
 token has its own count, and a web session counts as its user."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cache table (settings.CACHES, a DatabaseCache unless THEODOI_CACHE_URL names Redis):
+"""The cache table (settings.CACHES, a DatabaseCache):
 made with the rest of the database by `theodoi migrate`, so the API's rate counts are shared
 by every server process from the first request."""
 

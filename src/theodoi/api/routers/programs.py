@@ -6,7 +6,6 @@ Thin endpoints: rows come from the permission policy's ``visible_*`` querysets (
 ``theodoi.tracking.status``. Another body's assignment or occurrence asked by id is refused
 (403) with the policy's own message; a row that does not exist is 404."""
 
-
 import datetime as dt
 from typing import Literal
 

@@ -2,7 +2,6 @@
 anyone. The secret is answered once, when the token is made; lists never carry it (nor its
 hash). The rules are ``theodoi.api.tokens``'s, shared with the web page and the command."""
 
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
