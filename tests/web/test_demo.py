@@ -55,11 +55,9 @@ def test_demo_prepares_once_and_reuses_everything(tmp_path: Path):
         tasks = db.execute("select count(*) from programs_task").fetchone()[0]
     assert tasks > 100
 
-    started = time.monotonic()
     second = theodoi("demo", "--data-dir", str(folder), "--no-serve")
     assert second.returncode == 0, second.stderr
     assert ACCOUNT.findall(second.stdout) == accounts  # the same passwords
-    assert time.monotonic() - started < 120  # reused, not rebuilt (generous: shared machines)
     with sqlite3.connect(folder / "theodoi.sqlite3") as db:
         assert db.execute("select count(*) from programs_task").fetchone()[0] == tasks
         programs = db.execute(
