@@ -135,7 +135,8 @@ def test_a_superuser_without_a_body_gets_nothing_of_theodoi(w):
     client = as_user(w.superuser)
     index = client.get("/admin/")
     assert index.status_code == 200
-    assert {app["app_label"] for app in index.context["app_list"]} <= {"auth"}
+    # Accounts and their security (login attempts, two-factor devices) only.
+    assert {app["app_label"] for app in index.context["app_list"]} <= {"auth", "axes", "otp_totp"}
     for url in (
         "/admin/programs/task/",
         "/admin/tracking/progressreport/",
