@@ -78,7 +78,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     message = gettext(
         "Chưa xác thực: gửi khóa API còn hiệu lực (Authorization: Bearer td_…) hoặc đăng nhập. "
-        "Khóa API tạo ở trang Tài khoản › Khóa API."
+        "Khóa API tạo ở trang Khóa API (/account/tokens/)."
     )
     response = api.create_response(request, {"detail": message}, status=401)
     response["WWW-Authenticate"] = "Bearer"
