@@ -44,6 +44,16 @@ def _gone() -> HttpError:
     )
 
 
+def _own_upload(request: HttpRequest, pending_id: str) -> pending.Pending:
+    """The caller's upload still waiting for confirmation (asking the policy first); 404 for
+    anyone else's, or one imported, cancelled or expired."""
+    check(request.user, Action.IMPORT_PROGRAM)
+    item = pending.find(pending_id, owner_id=request.user.pk)
+    if item is None:
+        raise _gone()
+    return item
+
+
 def _preview(item: pending.Pending):
     """Parse the kept file; a 422 with the parser's message (and the file removed) when it
     cannot be read."""
@@ -112,20 +122,14 @@ def upload(request: HttpRequest, document: File[UploadedFile]):
 @router.get("/{pending_id}", response={200: ImportPreview, **ERRORS})
 def preview(request: HttpRequest, pending_id: str):
     """The parse result of an upload not yet confirmed, again."""
-    check(request.user, Action.IMPORT_PROGRAM)
-    item = pending.find(pending_id, owner_id=request.user.pk)
-    if item is None:
-        raise _gone()
+    item = _own_upload(request, pending_id)
     return _preview(item)
 
 
 @router.delete("/{pending_id}", response={204: None, **ERRORS})
 def cancel(request: HttpRequest, pending_id: str):
     """Drop an upload without importing it."""
-    check(request.user, Action.IMPORT_PROGRAM)
-    item = pending.find(pending_id, owner_id=request.user.pk)
-    if item is None:
-        raise _gone()
+    item = _own_upload(request, pending_id)
     pending.forget(item)
     return Answer(204, None)
 
@@ -136,10 +140,7 @@ def confirm(request: HttpRequest, pending_id: str, payload: ImportConfirm):
     program it amends, or nothing when the same text was imported before. A lower-level
     program (``parent``) is linked to the parent's tasks. All or nothing; the upload is kept
     when the import is refused, so it can be confirmed again with other options."""
-    check(request.user, Action.IMPORT_PROGRAM)
-    item = pending.find(pending_id, owner_id=request.user.pk)
-    if item is None:
-        raise _gone()
+    item = _own_upload(request, pending_id)
     options = {key: (value or "").strip() or None for key, value in payload.dict().items()}
     if options["parent_task"] and not options["parent"]:
         raise HttpError(422, _("Ghi chương trình cấp trên (parent) trước khi ghi nhiệm vụ."))
