@@ -13,6 +13,7 @@ import math
 import multiprocessing
 import queue
 import re
+import resource
 import statistics
 import sys
 import threading
@@ -138,10 +139,25 @@ def measure(
     or `expect` missing from the body), runs, and `error` (the first fault seen, or "").
     """
     paths = [path] if isinstance(path, str) else list(path)
+    return measure_many(
+        [(client, p) for p in paths], runs=runs, warmup=warmup, expect=expect, headers=headers
+    )
+
+
+def measure_many(
+    pairs: Sequence[tuple[Client, str]],
+    *,
+    runs: int,
+    warmup: int = 2,
+    expect: bytes | None = None,
+    headers: dict | None = None,
+) -> dict:
+    """As `measure`, rotating over (client, path) pairs: several people, one after the other
+    (each person's work list, say)."""
     times: list[float] = []
     errors, first = 0, ""
     for number in range(warmup + runs):
-        where = paths[number % len(paths)]
+        client, where = pairs[number % len(pairs)]
         try:
             status, seconds, _size = client.get(where, headers)
             fault = _fault(status, client.last_body, expect)
@@ -151,7 +167,7 @@ def measure(
             continue
         if fault:
             errors += 1
-            first = first or f"{where}: {fault}"
+            first = first or f"{client.username or '?'} {where}: {fault}"
         else:
             times.append(seconds)
     return {**_summary(times), "errors": errors, "runs": runs, "error": first}
@@ -208,7 +224,9 @@ def throughput(
 ) -> dict:
     """`clients` people, each its own signed-in Client from `make_client()` (called here, one
     after the other, before the clock starts), GET `paths` in turn, back to back, for
-    `seconds`. Returns requests (good ones), rps, errors, median_ms, p95_ms, error.
+    `seconds`. Returns requests (good ones), rps, errors, median_ms, p95_ms, error, and
+    client_cpu (CPU seconds this side spent per second of the run: near 1.0 with one process
+    means the client's GIL, not the server, set the pace).
 
     `processes` > 1 spreads the clients over that many forked processes (threads inside each),
     for when the client's own GIL would be the bottleneck; requests spends about 1 ms of CPU
@@ -217,6 +235,7 @@ def throughput(
     people = [make_client() for _ in range(clients)]
     offsets = list(range(clients))
     processes = max(1, min(processes, clients))
+    cpu_before = _cpu_seconds()
     if processes == 1:
         results: queue.Queue = queue.Queue()
         until = time.perf_counter() + seconds
@@ -256,6 +275,7 @@ def throughput(
         for worker in workers:
             worker.join()
         elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     times = [t for part in parts for t in part[0]]
     errors = sum(part[1] for part in parts)
     first = next((part[2] for part in parts if part[2]), "")
@@ -265,7 +285,16 @@ def throughput(
         "errors": errors,
         **{k: v for k, v in _summary(times).items() if k != "mean_ms"},
         "error": first,
+        "client_cpu": cpu / elapsed if elapsed else math.nan,
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (user + system)."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def emit(name: str, value: object) -> None:
