@@ -72,9 +72,10 @@ def start_server(options: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         env.pop("DATABASE_URL", None)  # the folder's SQLite
     port = free_port()
     command = [sys.executable, "-m", "theodoi.cli", "serve", "--bind", f"127.0.0.1:{port}"]
+    log = (options.data_dir / "web-serve.log").open("ab")  # the server's own lines, kept aside
     server = subprocess.Popen(
         [*command, "--workers", str(options.workers)],
-        env=env, stdout=subprocess.DEVNULL, start_new_session=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     return server, f"http://127.0.0.1:{port}/"
 
@@ -94,7 +95,7 @@ def wait_until_up(url: str, server: subprocess.Popen | None, seconds: float = 60
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server is not None and server.poll() is not None:
-            raise SystemExit(f"theodoi serve stopped (exit {server.returncode})")
+            raise SystemExit(f"theodoi serve stopped (exit {server.returncode}); see web-serve.log")
         try:
             with urllib.request.urlopen(url + "login/", timeout=5) as response:
                 if response.status == 200:
@@ -244,8 +245,11 @@ def main() -> int:
             url = options.url.rstrip("/") + "/"
         else:
             server, url = start_server(options)
+        started = time.monotonic()
         wait_until_up(url, server)
         bench = Bench(url, manifest, options)
+        if server is not None:
+            bench.emit("server_start_seconds", time.monotonic() - started)
         bench.emit("scale", manifest.get("scale", "?"))
         database = (options.database_url or "sqlite").split(":", 1)[0]
         bench.emit("database", "(server's own)" if options.url else database)
