@@ -245,7 +245,7 @@ def read_theodoi(today: dt.date) -> dict:
     assignments = list(
         Assignment.objects.filter(owes, organization__isnull=False)
         .select_related("organization")
-        .only("pk", "task_id", "organization__pk", "organization__code", "organization__name")
+        .only("pk", "task_id", "organization__id", "organization__code", "organization__name")
         .order_by("pk")
     )
     wanted = {a.pk for a in assignments}
@@ -669,6 +669,7 @@ def compare(args: argparse.Namespace) -> None:
             wait_for(theodoi_url + "/login/", servers[-1], log_dir / "theodoi.log")
         wait_for(redmine_url + "/login", servers[0], log_dir / "redmine.log")
         emit("program", program)
+        emit("load_average_before", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         emit("today", today.isoformat())
         emit("workers", args.workers)
 
@@ -698,7 +699,7 @@ def compare(args: argparse.Namespace) -> None:
         for path in paths:
             red.get(path)
             for name, n in GROUP_ROW.findall(red.last_body.decode("utf-8")):
-                groups[unescape(name).strip()] = int(n)
+                groups[unescape(re.sub(r"<[^>]+>", "", name)).strip()] = int(n)
         emit("redmine_overdue_by_body_pages", pages)
         emit("redmine_overdue_issues", total)
         emit("theodoi_overdue_occurrences", sum(theo_bodies.values()))
@@ -723,6 +724,23 @@ def compare(args: argparse.Namespace) -> None:
             else f"yes ({len(groups)} bodies with overdue work on both; Redmine {total} overdue "
             f"issues = assignments with an overdue period; theodoi "
             f"{sum(theo_bodies.values())} overdue periods)",
+        )
+
+        # overdue_list: the list of overdue work itself, first page on each side -----------
+        listing = f"/search/?program={program}&status=open_overdue&as_of={today.isoformat()}"
+        r = measure(red, first, runs=args.runs, expect=b'id="query_form"')
+        t = measure(theo, listing, runs=args.runs, expect=b'id="occurrences"')
+        report(emit, "overdue_list", r, t)
+        theo.get(listing)
+        found = re.search(rb'data-count="occurrences">(\d+)<', theo.last_body)
+        listed = int(found.group(1)) if found else -1
+        emit(
+            "agree_overdue_list",
+            f"yes (theodoi lists {listed} overdue periods, as its dashboard counts; Redmine "
+            f"{total} overdue issues, as loaded)"
+            if listed == sum(theo_bodies.values()) and total == sum(wanted.values())
+            else f"no (theodoi lists {listed}, its dashboard {sum(theo_bodies.values())}; "
+            f"Redmine {total}, loaded {sum(wanted.values())})",
         )
 
         # the same with the subprojects' issues (the province's whole tree) -------------------
@@ -770,6 +788,7 @@ def compare(args: argparse.Namespace) -> None:
             f"{sum(r['total'] for r in want['by_category'].values())} issues by category and "
             f"status; theodoi {sum(theo_areas.values())} periods by area)",
         )
+        emit("load_average_after", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     finally:
         for process in reversed(servers):
             stop(process)
