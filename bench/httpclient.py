@@ -45,7 +45,16 @@ class Client:
         self.session = requests.Session()
         # A kept-alive connection the server closed just as it was reused: retry a GET once,
         # as a browser does (gunicorn closes idle connections after a few seconds).
-        retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+        # Any status comes back as it is (a 503 with Retry-After too): it is an error to count.
+        retry = Retry(
+            total=1,
+            connect=1,
+            read=1,
+            status=0,
+            allowed_methods={"GET"},
+            respect_retry_after_header=False,
+            raise_on_status=False,
+        )
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.username = ""
@@ -55,8 +64,18 @@ class Client:
         return urljoin(self.base_url, path.lstrip("/"))
 
     def login_theodoi(self, username: str, password: str) -> None:
-        """Sign in through theodoi's form (GET /login/, POST with the CSRF token, follow the
-        redirect); raises SignInError with the reason when the server does not let us in."""
+        """Sign in through theodoi's form (GET /login/, POST with the CSRF token); raises
+        SignInError with the reason when the server does not let us in. The redirect is not
+        followed: the landing page (often the dashboard) is slow and measured on its own."""
+        try:
+            self._login(username, password)
+        except requests.RequestException as error:
+            raise SignInError(
+                f"sign-in for {username!r}: {type(error).__name__}: {error}"
+            ) from None
+        self.username = username
+
+    def _login(self, username: str, password: str) -> None:
         form = self.session.get(self.url("/login/"), timeout=self.timeout)
         if form.status_code != 200:
             raise SignInError(f"GET /login/ answered {form.status_code}")
@@ -79,10 +98,8 @@ class Client:
             )
         if "/login/" in where:
             raise SignInError(f"sign-in for {username!r} asks for more ({where})")
-        landing = self.session.get(self.url(where or "/"), timeout=self.timeout)
-        if landing.status_code >= 400:
-            raise SignInError(f"after sign-in {where} answered {landing.status_code}")
-        self.username = username
+        if "sessionid" not in self.session.cookies:
+            raise SignInError(f"sign-in for {username!r} set no session cookie")
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, float, int]:
         """(status, seconds, body bytes) of one GET, the whole body read; the body is kept in

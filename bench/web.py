@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from httpclient import Client, SignInError, emit, measure, measure_many, throughput
 
@@ -260,6 +262,9 @@ def main() -> int:
         except SignInError as error:
             bench.faults.append(f"sign-in: {error}")
             bench.emit("signin_error", str(error))
+        except requests.RequestException as error:  # the server went away, say
+            bench.faults.append(f"request: {type(error).__name__}: {error}")
+            bench.emit("request_error", f"{type(error).__name__}: {error}")
         bench.emit("loadavg_end", os.getloadavg()[0])
         bench.goals()
     finally:
