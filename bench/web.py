@@ -38,7 +38,7 @@ MARKERS = {
     "worklist": b'class="work-filter"',
     "task": b'class="panel task-text-full"',
     "search": b'id="occurrences"',  # the results (absent when the form refused the query)
-    "national": b"<main>",  # the page in the site layout; a 404/redirect fails on status
+    "national": b'id="national"',  # the table of programs (absent when none is counted)
     "xlsx": b"PK\x03\x04",  # a zip file: the XLSX container
 }
 # Goals: (line, measured name, limit, "<" for below, ">=" for at least).
