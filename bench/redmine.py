@@ -499,6 +499,10 @@ def load(args: argparse.Namespace) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f" (SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        # Which theodoi data Redmine now holds, so --compare refuses to compare other data.
+        db.execute("CREATE TABLE IF NOT EXISTS bench_source (data_dir text, loaded_at text)")
+        db.execute("DELETE FROM bench_source")
+        db.execute("INSERT INTO bench_source VALUES (%s, %s)", (str(data_dir.resolve()), now))
         db.execute("ANALYZE")
     expected = expectations(theodoi, group_names, today)
     (data_dir / "redmine-expected.json").write_text(
@@ -626,6 +630,15 @@ def compare(args: argparse.Namespace) -> None:
         sys.exit(f"program {program} has no issues in Redmine: run --load on this data")
     if expected["today"] != info["today"]:
         sys.exit("the manifest's today changed since --load: load again")
+    import psycopg
+
+    with psycopg.connect(redmine_dsn(args)) as db:
+        try:
+            source = db.execute("SELECT data_dir FROM bench_source").fetchone()
+        except psycopg.errors.UndefinedTable:
+            source = None
+    if source is None or source[0] != str(data_dir.resolve()):
+        sys.exit(f"Redmine holds {source[0] if source else 'nothing'}: run --load on {data_dir}")
     log_dir = Path(args.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     servers: list[subprocess.Popen] = []
