@@ -245,9 +245,10 @@ def build_report(
             % {"period": period.label}
         )
     as_of = min(period.end, today)
-    rows = list(program_occurrences(program).order_by("assignment__task__position", "due_date"))
-    found = statuses(rows, as_of=as_of)
-    view = overview(program, as_of=as_of)
+    chosen = program_occurrences(program)
+    rows = list(chosen.order_by("assignment__task__position", "due_date"))
+    found = statuses(chosen, as_of=as_of)
+    view = overview(program, as_of=as_of, judged=found)
     evidence = _evidence(program, as_of)
 
     items = [_item(o, found[o.pk], as_of, evidence.get(o.pk)) for o in rows]
@@ -264,7 +265,7 @@ def build_report(
             in_period.add(state)
     # Done in the period: done (confirmed) by its end and not yet by the day before it began,
     # so successive reports list each piece of work once, however late it was confirmed.
-    before = statuses(rows, as_of=period.start - dt.timedelta(days=1))
+    before = statuses(chosen, as_of=period.start - dt.timedelta(days=1))
     done_in_period = sorted(
         (
             i

@@ -36,10 +36,17 @@ class Table:
         self.written = 0
         self.next_id = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1 if with_id else 0
 
-    def add(self, *values: Any) -> int:
+    def reserve(self) -> int:
+        """An id for a row added later with ``add(..., pk=)``: rows pointing at it can be
+        built first (foreign keys are checked at commit)."""
+        pk = self.next_id
+        self.next_id += 1
+        return pk
+
+    def add(self, *values: Any, pk: int | None = None) -> int:
         if self.with_id:
-            pk = self.next_id
-            self.next_id += 1
+            if pk is None:
+                pk = self.reserve()
             self.rows.append((pk, *values))
         else:
             pk = 0

@@ -56,6 +56,7 @@ from theodoi.tracking.models import (
     ProgressReport,
     ReportRevision,
 )
+from theodoi.tracking.rollup_cache import forget_all
 
 from .bulk import Table, as_json, reset_sequences
 from .shape import (
@@ -64,6 +65,7 @@ from .shape import (
     LOWER_SECTIONS,
     PROVINCES,
     SCALES,
+    Scale,
     commune_names,
 )
 
@@ -330,7 +332,7 @@ class _Writer:
 
 
 def generate(
-    scale: str,
+    scale: str | Scale,
     *,
     seed: int,
     password: str,
@@ -340,8 +342,9 @@ def generate(
     """Fill the database with ``scale``'s data (see ``shape.SCALES``) and write the manifest
     the benchmarks read (``MANIFEST`` in the data folder). Raises ``GenerateError`` before
     writing anything when the database already holds generated data."""
-    if scale not in SCALES:
+    if isinstance(scale, str) and scale not in SCALES:
         raise GenerateError(f"Quy mô không hợp lệ: {scale!r} (chọn {', '.join(SCALES)}).")
+    shape = SCALES[scale] if isinstance(scale, str) else scale
     if Organization.objects.filter(code__startswith=f"{PREFIX}-").exists():
         raise GenerateError(
             "Cơ sở dữ liệu đã có dữ liệu tổng hợp (cơ quan mã “th-…”). "
@@ -349,11 +352,12 @@ def generate(
         )
     started = time.monotonic()
     today = today or timezone.localdate()
-    run = _Run(SCALES[scale], random.Random(seed), today, make_password(password), say)
+    run = _Run(shape, random.Random(seed), today, make_password(password), say)
     with transaction.atomic():
         run.everything()
-    manifest = _write_manifest(run, scale=scale, seed=seed, password=password)
-    return Summary(scale, seed, run.w.counts(), time.monotonic() - started, manifest, password)
+    name = scale if isinstance(scale, str) else "custom"
+    manifest = _write_manifest(run, scale=name, seed=seed, password=password)
+    return Summary(name, seed, run.w.counts(), time.monotonic() - started, manifest, password)
 
 
 class _Run:
@@ -394,6 +398,7 @@ class _Run:
         self.w.flush()
         self.say("Cập nhật bộ đếm mã (sequence)…")
         reset_sequences(t.model for t in self.w.tables)
+        forget_all()  # rows written without signals: no figure kept from before is current
 
     # --- bodies and people -----------------------------------------------------------------
 
@@ -752,30 +757,27 @@ class _Run:
     ) -> None:
         for period in periods:
             no_deadline = period.source == "period" and kind == "continuous"
-            pk = self.w.occurrences.add(
-                assignment,
-                period.start,
-                period.due,
-                period.label,
-                period.source,
-                period.scope,
-                "open",
-            )
-            if body.staff:
-                self._history(pk, body, period, no_deadline, province)
+            pk = self.w.occurrences.reserve()
+            done = body.staff and self._history(pk, body, period, no_deadline, province)
+            # As confirming a report done marks its occurrence (``tracking.reports``).
+            status = "done" if done else "open"
+            self.w.occurrences.add(
+                assignment, period.start, period.due, period.label, period.source,
+                period.scope, status, pk=pk,
+            )  # fmt: skip
 
     def _history(
         self, occurrence: int, body: _Body, period, no_deadline: bool, province: _Province
-    ) -> None:
+    ) -> bool:
         rng, today = self.rng, self.today
         due = period.due
         start = period.start or due - dt.timedelta(days=90)
         if start >= today:
-            return
+            return False
         monitor = province.monitor_pk
         if no_deadline:  # a continuous task's period: reported, mostly
             if rng.random() > body.skill + 0.1 or due >= today:
-                return
+                return False
             day = due - dt.timedelta(days=rng.randint(0, 10))
             self._report(
                 occurrence,
@@ -793,7 +795,7 @@ class _Run:
                     ),
                 ],
             )
-            return
+            return False
         roll = rng.random()
         if due >= today:  # not due yet
             if roll < 0.3:
@@ -801,7 +803,7 @@ class _Run:
                 self._report(
                     occurrence, body, monitor, [(day, "create", "in_progress", "draft", None)]
                 )
-            return
+            return False
         skill = body.skill
         if roll > skill + 0.12:  # never done
             if rng.random() < 0.5:
@@ -810,7 +812,7 @@ class _Run:
                     occurrence, body, monitor, [(day, "create", "in_progress", "draft", None)]
                 )
             self._overdue_notice(occurrence, body, due)
-            return
+            return False
         late = roll > skill - 0.1
         if late:
             done = due + dt.timedelta(days=rng.randint(3, 90))
@@ -853,12 +855,13 @@ class _Run:
             confirm += dt.timedelta(days=rng.randint(1, 5))
         if confirm < today and rng.random() < 0.96:
             steps.append((confirm, "confirm", "done", "confirmed", done))
-        self._report(occurrence, body, monitor, steps)
+        return self._report(occurrence, body, monitor, steps)
 
-    def _report(self, occurrence: int, body: _Body, monitor: int, steps: list) -> None:
+    def _report(self, occurrence: int, body: _Body, monitor: int, steps: list) -> bool:
+        """Write the report and its revisions; whether it ends confirmed done."""
         steps = [s for s in steps if s[0] <= self.today]
         if not steps:
-            return
+            return False
         _day, _action, state, status, done_on = steps[-1]
         first, last = self._at(steps[0][0], 9), self._at(steps[-1][0], 16)
         narrative = _NARRATIVE[state]
@@ -900,6 +903,7 @@ class _Run:
                 done_on,
                 as_json(data),
             )
+        return steps[-1][2] == "done" and steps[-1][3] == "confirmed"
 
     def _overdue_notice(self, occurrence: int, body: _Body, due: dt.date) -> None:
         day = due + dt.timedelta(days=1)

@@ -9,6 +9,8 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Theo dõi thực hiện")
 
     def ready(self) -> None:
+        from . import rollup_cache
         from .audit import register_models
 
         register_models()
+        rollup_cache.connect()

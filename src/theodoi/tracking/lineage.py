@@ -16,7 +16,7 @@ On time when that day is on or before the body's due date for the task (its earl
 occurrence, moved by an approved extension as ``tracking.status`` reads it).
 
 The roll-up is a separate table, never added into the parent's own figures: each lower
-program's tally is its own occurrences' statuses (``tracking.rollup.program_tallies``), and
+program's tally is its own occurrences' statuses (``tracking.rollup.program_tallies``, kept by ``tracking.rollup_cache``), and
 the total adds those tallies. The parent's figures stay those of its own tasks; a body's
 report on the parent task (B.II.1) is what makes the parent task done, as for any task.
 """
@@ -35,7 +35,7 @@ from theodoi.programs.lineage import issuing_tasks
 from theodoi.programs.models import Occurrence, Program, Task
 from theodoi.programs.succession import Successions
 
-from .rollup import program_tallies
+from . import rollup_cache
 from .status import WITHDRAWN, Tally, statuses
 
 __all__ = [
@@ -180,12 +180,11 @@ def obligations(
     tasks = issuing_tasks(program)
     if not tasks:
         return []
-    occurrences = list(
-        Occurrence.objects.filter(
-            assignment__task__in=tasks, assignment__organization__isnull=False
-        ).select_related("assignment__organization", "assignment__task")
-    )
-    found = statuses(occurrences, as_of=as_of)
+    chosen = Occurrence.objects.filter(
+        assignment__task__in=tasks, assignment__organization__isnull=False
+    ).select_related("assignment__organization", "assignment__task")
+    found = statuses(chosen, as_of=as_of)
+    occurrences = list(chosen)
     due: dict[tuple[int, int], dt.date] = {}
     bodies: dict[int, Organization] = {}
     for occurrence in occurrences:
@@ -272,7 +271,7 @@ def lower_levels(
     if not children:
         return LowerLevels(rows=[], total=Tally(), tasks=0, linked=0)
     ids = [child.pk for child, _ in children]
-    tallies = program_tallies(Program.objects.filter(pk__in=ids), as_of=as_of)
+    tallies = rollup_cache.tallies(ids, as_of=as_of)
     task_counts: dict[int, int] = defaultdict(int)
     linked_counts: dict[int, int] = defaultdict(int)
     live = Task.objects.filter(program_id__in=ids, withdrawn_in__isnull=True)

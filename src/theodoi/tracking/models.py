@@ -333,3 +333,41 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class RollupGeneration(models.Model):
+    """How many times a program's figures (scope ``p<id>``), or everything's (scope ``all``),
+    have changed. A cached roll-up is good only while both generations it was computed at
+    are still current (``theodoi.tracking.rollup_cache``)."""
+
+    scope = models.CharField(max_length=40, primary_key=True)
+    n = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thế hệ số liệu tổng hợp")
+        verbose_name_plural = _("thế hệ số liệu tổng hợp")
+
+
+class RollupCache(models.Model):
+    """A roll-up computed once for a program as of a day (a tally, a dashboard), kept with
+    the generations it was computed at. Stale rows are not deleted on change: they stop
+    matching, and the next computation overwrites them."""
+
+    program = models.ForeignKey(
+        "programs.Program", models.CASCADE, related_name="+", verbose_name=_("chương trình")
+    )
+    as_of = models.DateField(_("tính đến ngày"))
+    kind = models.CharField(_("loại"), max_length=20)
+    generation = models.PositiveBigIntegerField()
+    global_generation = models.PositiveBigIntegerField()
+    value = models.BinaryField()
+    computed_at = models.DateTimeField(_("tính lúc"))
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp đã tính")
+        verbose_name_plural = _("số liệu tổng hợp đã tính")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "as_of", "kind"], name="one_rollup_per_program_day_kind"
+            )
+        ]

@@ -51,6 +51,8 @@ class Overview:
     overdue: list[tuple[Occurrence, OccurrenceStatus]]
     upcoming: list[tuple[Occurrence, OccurrenceStatus]]
     by_quarter: list[tuple[str, int]] = field(default_factory=list)  # due dates per quarter
+    overdue_count: int = 0  # all of them, when ``overdue`` lists only the first few
+    upcoming_count: int = 0
 
 
 def program_occurrences(program: Program) -> QuerySet[Occurrence]:
@@ -123,31 +125,50 @@ def overview(
     as_of: dt.date,
     occurrences: QuerySet[Occurrence] | None = None,
     upcoming_days: int = UPCOMING_DAYS,
+    listed: int | None = None,
+    judged: dict[int, OccurrenceStatus] | None = None,
 ) -> Overview:
-    """The program as of the end of ``as_of`` (see ``theodoi.tracking.status``)."""
-    rows = list(occurrences if occurrences is not None else program_occurrences(program))
-    found = statuses(rows, as_of=as_of)
+    """The program as of the end of ``as_of`` (see ``theodoi.tracking.status``).
+
+    The counts read plain values, not model instances, so a program with tens of thousands
+    of occurrences stays quick; only the occurrences listed as overdue or upcoming are loaded
+    whole, at most ``listed`` of each when given (``overdue_count`` and ``upcoming_count``
+    count them all). ``judged``: the statuses of these occurrences as of the day, when the
+    caller has them already."""
+    chosen = occurrences if occurrences is not None else program_occurrences(program)
+    chosen = chosen.order_by()
+    found = judged if judged is not None else statuses(chosen, as_of=as_of)
     area_list, area_of = area_of_sections(program)
     total = Tally()
     by_area: dict[int | None, Tally] = defaultdict(Tally)
     by_body: dict[int, Tally] = defaultdict(Tally)
-    bodies: dict[int, Organization] = {}
     overdue, upcoming = [], []
     quarters: dict[str, int] = defaultdict(int)
     horizon = as_of + dt.timedelta(days=upcoming_days)
-    for occurrence in rows:
-        state = found[occurrence.pk]
+    rows = chosen.values_list(
+        "pk", "assignment__organization_id", "assignment__task__section_id",
+        "assignment__task__position",
+    )  # fmt: skip
+    for pk, body_id, section_id, position in rows:
+        state = found.get(pk)
+        if state is None:  # changed between the two reads
+            continue
         total.add(state)
-        by_area[area_of.get(occurrence.assignment.task.section_id)].add(state)
-        body = occurrence.assignment.organization
-        bodies[body.pk] = body
-        by_body[body.pk].add(state)
+        by_area[area_of.get(section_id)].add(state)
+        by_body[body_id].add(state)
         if state.bucket == OPEN_OVERDUE:
-            overdue.append((occurrence, state))
+            overdue.append((state.due, position, pk))
         elif not state.done and state.bucket != "withdrawn" and as_of <= state.due <= horizon:
-            upcoming.append((occurrence, state))
+            upcoming.append((state.due, position, pk))
         if state.bucket != "withdrawn":
             quarters[f"{state.due.year}-Q{(state.due.month - 1) // 3 + 1}"] += 1
+    overdue.sort()
+    upcoming.sort()
+    shown = {pk for *_k, pk in overdue[:listed]} | {pk for *_k, pk in upcoming[:listed]}
+    loaded = Occurrence.objects.select_related(
+        "assignment__task", "assignment__organization"
+    ).in_bulk(shown)
+    bodies = Organization.objects.only("code", "name").in_bulk(list(by_body))
     area_rows = [
         Row(key=s.number, label=s.title, tally=by_area[s.pk], pk=s.pk)
         for s in area_list
@@ -162,17 +183,17 @@ def overview(
         ),
         key=lambda r: (-r.tally.open_overdue, r.label),
     )
-    overdue.sort(key=lambda pair: (pair[1].due, pair[0].assignment.task.position))
-    upcoming.sort(key=lambda pair: (pair[1].due, pair[0].assignment.task.position))
     return Overview(
         program=program,
         as_of=as_of,
         total=total,
         by_area=area_rows,
         by_body=body_rows,
-        overdue=overdue,
-        upcoming=upcoming,
+        overdue=[(loaded[pk], found[pk]) for *_k, pk in overdue[:listed]],
+        upcoming=[(loaded[pk], found[pk]) for *_k, pk in upcoming[:listed]],
         by_quarter=sorted(quarters.items()),
+        overdue_count=len(overdue),
+        upcoming_count=len(upcoming),
     )
 
 

@@ -12,7 +12,8 @@ either, the rows stay a queryset to paginate, and only the shown page needs judg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -60,10 +61,40 @@ def find_occurrences(
     )
     if not status and due_also is None:
         return found, None
-    loaded = list(found)
-    states = statuses(loaded, as_of=as_of)
-    kept = [o for o in loaded if fits(states[o.pk], status=status, criteria=criteria)]
-    return kept, {o.pk: states[o.pk] for o in kept}
+    # Judged as plain values (a country's overdue work is a million rows); only the page
+    # shown is loaded whole (``Rows``).
+    states = statuses(found, as_of=as_of)
+    kept = [
+        pk
+        for pk in found.values_list("pk", flat=True)
+        if pk in states and fits(states[pk], status=status, criteria=criteria)
+    ]
+    return Rows(found, kept), {pk: states[pk] for pk in kept}
+
+
+class Rows:
+    """The occurrences of ``pks`` in that order, loaded from ``rows`` only when sliced or
+    iterated: what a paginator needs (``len`` and slices) without loading every row."""
+
+    def __init__(self, rows: QuerySet[Occurrence], pks: list[int]) -> None:
+        self.rows = rows.order_by()
+        self.pks = pks
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._load(self.pks[index])
+        return self._load([self.pks[index]])[0]
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        for start in range(0, len(self.pks), 500):
+            yield from self._load(self.pks[start : start + 500])
+
+    def _load(self, pks: list[int]) -> list[Occurrence]:
+        found = self.rows.in_bulk(pks)
+        return [found[pk] for pk in pks if pk in found]
 
 
 def judge(

@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict:
     menu = []
     if actor.sees_everything:  # the office, leaders, administrators
         menu.append(("web:dashboard", _("Tổng quan")))
+        menu.append(("web:national", _("Tổng hợp")))
     menu.append(("web:programs", _("Chương trình")))
     if allows(user, Action.CREATE_REPORT):
         menu.append(("web:my_work", _("Việc của cơ quan")))

@@ -99,9 +99,20 @@ def program_as_of(request: HttpRequest) -> dict:
     """What a page with the program picker and the "as of" field (``_program_as_of.html``)
     puts in its context: ``program``, ``programs``, ``as_of``, ``as_of_error``."""
     day, error = as_of(request)
+    program = current_program(request)
     return {
         "as_of": day,
         "as_of_error": error,
-        "program": current_program(request),
-        "programs": program_choices(),
+        "program": program,
+        "programs": picker_choices(program),
     }
+
+
+def picker_choices(program: Program | None) -> list[Program]:
+    """What the program picker lists: the top-level programs, and the one shown. A country
+    holds thousands of lower-level programs; each is reached from its parent's dashboard
+    (lower levels) or the program list, not from a list of thousands."""
+    choices = list(program_choices().filter(parent_program__isnull=True).only("number", "title"))
+    if program is not None and all(p.pk != program.pk for p in choices):
+        choices.insert(0, program)
+    return choices

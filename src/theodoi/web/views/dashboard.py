@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from theodoi.programs.models import Program
+from theodoi.tracking import rollup_cache
 from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.rollup import overview
 
 from .common import actor, member_required, program_as_of
+
+LISTED = 50  # overdue and upcoming rows shown; the search page lists the rest
 
 
 @member_required
@@ -28,18 +34,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = program_as_of(request)
     program, day = context["program"], context["as_of"]
     if program is not None:
-        view = overview(program, as_of=day)
-        children = lower_programs(program, as_of=day)
+        figures = rollup_cache.cached("dashboard", program, day, lambda: figures_of(program, day))
+        view = figures["view"]
         context.update(
-            view=view,
-            overdue=view.overdue[:50],
-            upcoming=view.upcoming[:50],
+            figures,
+            overdue=view.overdue,
+            upcoming=view.upcoming,
             quarter_chart=quarter_chart(view.by_quarter),
             area_chart=area_chart(view.by_area),
-            lower=lower_levels(program, as_of=day, children=children),
-            obligations=obligations(program, as_of=day, children=children),
         )
     return render(request, "web/dashboard.html", context)
+
+
+def figures_of(program: Program, day: dt.date) -> dict:
+    """What the dashboard shows of a program as of a day: computed once, then kept until its
+    data (or its lower programs') changes (``tracking.rollup_cache``)."""
+    children = lower_programs(program, as_of=day)
+    return {
+        "view": overview(program, as_of=day, listed=LISTED),
+        "lower": lower_levels(program, as_of=day, children=children),
+        "obligations": obligations(program, as_of=day, children=children),
+    }
 
 
 def quarter_chart(counts: list[tuple[str, int]], height: int = 120) -> dict:

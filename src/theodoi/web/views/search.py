@@ -35,7 +35,7 @@ from theodoi.tracking.policy import visible_occurrences
 from theodoi.tracking.search import DUE_SOON, find_occurrences, judge
 from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL
 
-from .common import member_required, parse_day
+from .common import member_required, parse_day, picker_choices
 
 PER_PAGE = 50
 ASKING = ("q", "program", "area", "body", "role", "status", "due_from", "due_to")
@@ -165,7 +165,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "asked": asked,
         "as_of": day,
-        "programs": Program.objects.order_by("-pk"),
+        "programs": picker_choices(chosen),
         "program": chosen,
         "sections": _section_choices(chosen),
         "bodies": _with_chosen(_body_choices(chosen), form.cleaned_data.get("body")),
@@ -183,10 +183,8 @@ def _results(request: HttpRequest, criteria: Criteria, data: dict, day: dt.date)
     rows = visible_occurrences(request.user).filter(assignment__organization__isnull=False)
     found, judged = find_occurrences(rows, criteria, status=status, as_of=day)
     if judged is not None:  # judged already: the pages hold (occurrence, status) pairs
-        page = Paginator([(o, judged[o.pk]) for o in found], PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        pairs = list(page.object_list)
+        page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+        pairs = [(occurrence, judged[occurrence.pk]) for occurrence in page.object_list]
     else:
         page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
         shown: list[Occurrence] = list(page.object_list)

@@ -31,7 +31,7 @@ from theodoi.tracking.worklist import (
     send_report,
     send_step,
     work_item,
-    work_items,
+    work_page,
 )
 
 from ..forms import DOCUMENT_TYPES, ExtensionRequestForm, ReportForm
@@ -90,9 +90,11 @@ def _page(
     opened_pk: int | None = None,
     opened_row: dict | None = None,
 ) -> HttpResponse:
-    items = work_items(request.user, as_of=timezone.localdate(), show=show)
+    page = work_page(
+        request.user, as_of=timezone.localdate(), show=show, number=request.GET.get("page")
+    )
     rows = []
-    for item in items:
+    for item in page.object_list:
         if opened_row is not None and item.occurrence.pk == opened_row["item"].occurrence.pk:
             rows.append(opened_row)
             opened_row = None
@@ -102,6 +104,8 @@ def _page(
         rows.insert(0, opened_row)
     context = {
         "rows": rows,
+        "page": page,
+        "count": page.paginator.count,
         "show": show,
         "shows": [
             ("open", _("Chưa hoàn thành")),

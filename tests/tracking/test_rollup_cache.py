@@ -1,0 +1,112 @@
+"""Kept roll-ups: computed once, served while current, never served once the data under
+them changed (a report, a lower program's report, a body's name), and never kept from a
+computation that overlapped a change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from theodoi.orgs.models import Organization
+from theodoi.programs.models import Occurrence, Program
+from theodoi.tracking import rollup_cache
+from theodoi.tracking.models import RollupCache
+from theodoi.tracking.reports import review_report, save_report, submit_report
+
+DAY = dt.date(2026, 11, 27)
+
+
+class Counting:
+    """A computation that counts its calls and answers a fresh value each time."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> int:
+        self.calls += 1
+        return self.calls
+
+
+@pytest.fixture
+def program(example) -> Program:
+    return example
+
+
+def _done_report(users, program: Program) -> None:
+    """Btctu's staff reports one of its occurrences done; the office confirms it."""
+    occurrence = Occurrence.objects.filter(
+        assignment__task__program=program,
+        assignment__organization__code="qn.btctu",
+        source="deadline",
+    ).order_by("due_date", "pk")[0]
+    now = timezone.now()
+    report = save_report(user=users["staff"], occurrence=occurrence, expected_version=None,
+                         state="done", done_on=timezone.localdate(), now=now)  # fmt: skip
+    report = submit_report(user=users["staff"], report=report, expected_version=report.version)
+    review_report(user=users["monitor"], report=report, expected_version=report.version,
+                  accept=True)  # fmt: skip
+
+
+def test_a_kept_value_is_served_until_a_report_changes_it(program, users):
+    compute = Counting()
+    assert rollup_cache.cached("test", program, DAY, compute) == 1
+    assert rollup_cache.cached("test", program, DAY, compute) == 1  # kept
+    assert rollup_cache.cached("test", program, DAY + dt.timedelta(days=1), compute) == 2
+    _done_report(users, program)
+    assert rollup_cache.cached("test", program, DAY, compute) == 3  # recomputed
+
+
+def test_a_lower_programs_change_reaches_the_programs_above(program, users):
+    lower = Program.objects.create(number="01-KH/TEST", title="Kế hoạch cấp dưới",
+                                   parent_program=program)  # fmt: skip
+    compute = Counting()
+    rollup_cache.cached("test", program, DAY, compute)
+    rollup_cache.forget([lower.pk])
+    assert rollup_cache.cached("test", program, DAY, compute) == 2
+
+
+def test_renaming_a_body_changes_every_kept_value(program):
+    compute = Counting()
+    rollup_cache.cached("test", program, DAY, compute)
+    body = Organization.objects.get(code="qn.btctu")
+    body.name = "Ban Tổ chức Tỉnh ủy (tên mới)"
+    body.save()
+    assert rollup_cache.cached("test", program, DAY, compute) == 2
+
+
+def test_a_computation_that_overlaps_a_change_is_not_kept(program):
+    calls = []
+
+    def compute() -> int:
+        calls.append(1)
+        if len(calls) == 1:  # the data changes while the first computation runs
+            rollup_cache.forget([program.pk])
+        return len(calls)
+
+    assert rollup_cache.cached("test", program, DAY, compute) == 1
+    assert RollupCache.objects.filter(program=program, kind="test").exists()
+    assert rollup_cache.cached("test", program, DAY, compute) == 2  # not the stale one
+
+
+def test_the_dashboard_shows_a_confirmed_report_at_once(program, users, client_for):
+    monitor = client_for("monitor")
+    url = f"/dashboard/?program={program.pk}"
+    before = monitor.get(url).context["view"].total
+    assert monitor.get(url).context["view"].total == before  # served from the kept figures
+    _done_report(users, program)
+    after = monitor.get(url).context["view"].total
+    assert after.done == before.done + 1
+
+
+def test_tallies_are_kept_per_program_and_add_up(program):
+    first = rollup_cache.tallies([program.pk], as_of=DAY)
+    assert RollupCache.objects.filter(program=program, kind="tally", as_of=DAY).count() == 1
+    assert rollup_cache.tallies([program.pk], as_of=DAY) == first
+    assert (
+        first[program.pk].total
+        == Occurrence.objects.filter(
+            assignment__task__program=program, assignment__organization__isnull=False
+        ).count()
+    )
