@@ -246,7 +246,9 @@ def build_report(
         )
     as_of = min(period.end, today)
     chosen = program_occurrences(program)
-    rows = list(chosen.order_by("assignment__task__position", "due_date"))
+    rows = list(
+        chosen.defer(*_UNUSED_TASK_FIELDS).order_by("assignment__task__position", "due_date")
+    )
     found = statuses(chosen, as_of=as_of)
     view = overview(program, as_of=as_of, judged=found)
     evidence = _evidence(program, as_of)
@@ -307,6 +309,12 @@ def _line(row: Row) -> Line:
 
 def _role(assignment: Assignment) -> str:
     return ", ".join(label for name, label in ROLE_LABELS if getattr(assignment, name))
+
+
+# A task's fields a report never prints: not read for each of thousands of rows.
+_UNUSED_TASK_FIELDS = (
+    "assignment__task__time", "assignment__task__milestones", "assignment__task__text_key",
+)  # fmt: skip
 
 
 def _item(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,10 +25,10 @@ RATE_FORMAT = "0.0%"
 
 
 def render_xlsx(report: Report) -> bytes:
-    book = Workbook()
-    summary = book.active
-    summary.title = _("Tổng hợp")
-    _summary(summary, report)
+    # Write-only: rows are streamed to the file, not kept as cell objects (a province's
+    # quarter lists some 10,000 occurrences).
+    book = Workbook(write_only=True)
+    _summary(book.create_sheet(_("Tổng hợp")), report)
     _lines(book.create_sheet(_("Theo lĩnh vực")), _("Lĩnh vực"), report.by_area, keyed=True)
     _lines(book.create_sheet(_("Theo cơ quan")), _("Cơ quan, đơn vị"), report.by_body)
     _items(book.create_sheet(_("Quá hạn")), report.overdue, overdue=True)
@@ -55,13 +56,7 @@ def _summary(sheet: Worksheet, report: Report) -> None:
         (_("Không còn thực hiện"), t.withdrawn),
         (_("Tỷ lệ hoàn thành"), t.rate),
     ]
-    _write(sheet, [_("Chỉ tiêu"), _("Giá trị")], rows, widths=[36, 30])
-    for row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
-        for cell in row:
-            if isinstance(cell.value, float):
-                cell.number_format = RATE_FORMAT
-            elif isinstance(cell.value, int):
-                cell.alignment = Alignment(horizontal="right")
+    _write(sheet, [_("Chỉ tiêu"), _("Giá trị")], rows, widths=[36, 30], right_ints=True)
 
 
 def _lines(sheet: Worksheet, first: str, lines: list[Line], *, keyed=False) -> None:
@@ -101,27 +96,54 @@ def _item_row(i: Item) -> list:
 
 
 def _write(
-    sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence], *, widths: Sequence[int]
+    sheet: Worksheet,
+    headers: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    widths: Sequence[int],
+    right_ints: bool = False,
 ) -> None:
-    """Header row in bold, frozen, with filters; dates shown dd/mm/yyyy, rates as percents."""
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append(list(row))
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if cell.data_type == "f":  # typed text that looks like a formula: never run it
-                cell.data_type = "s"
-            if isinstance(cell.value, dt.date):
-                cell.number_format = DATE_FORMAT
-            elif isinstance(cell.value, float):
-                cell.number_format = RATE_FORMAT
+    """Header row in bold, frozen, with filters; dates shown dd/mm/yyyy, rates as percents;
+    text that looks like a formula stays text. Works on write-only sheets (rows streamed)
+    and on ordinary ones."""
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    bold, top = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    header = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, text)
+        cell.font, cell.alignment = bold, top
+        header.append(cell)
+    sheet.append(header)
+    right = Alignment(horizontal="right")
+    for row in rows:
+        sheet.append([_cell(sheet, value, right if right_ints else None) for value in row])
+    last = get_column_letter(max(len(headers), 1))
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+
+
+def _cell(sheet: Worksheet, value, right: Alignment | None):
+    """The value as it is, or as a cell where it needs a format or must stay text."""
+    if isinstance(value, str):
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # typed text that looks like a formula: never run it
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    if isinstance(value, float):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = RATE_FORMAT
+        return cell
+    if right is not None and isinstance(value, int) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value)
+        cell.alignment = right
+        return cell
+    return value
 
 
 write_sheet = _write  # for other workbooks in the same style (the report on section II)

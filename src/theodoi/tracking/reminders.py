@@ -59,6 +59,7 @@ from .models import (
     Extension,
     Membership,
     Notification,
+    ProgressReport,
     ReportRevision,
     ReportState,
     ReportStatus,
@@ -171,19 +172,23 @@ def _candidates(today: dt.date) -> QuerySet[Occurrence]:
     )
 
 
+_CHUNK = 5000  # ids per query (PostgreSQL takes at most 65,535 parameters)
+
+
 def _deadline_notifications(today: dt.date, now: dt.datetime) -> list[Notification]:
-    occurrences = list(_candidates(today))
-    if not occurrences:
+    candidates = _candidates(today)
+    found = status_rules.statuses(candidates, as_of=today)  # plain values, however many
+    kinds = {pk: kind for pk, state in found.items() if (kind := _kind(state, today))}
+    if not kinds:
         return []
-    found = status_rules.statuses(occurrences, as_of=today)
-    told: list[tuple[Occurrence, str, status_rules.OccurrenceStatus]] = []
-    for occurrence in occurrences:
-        state = found[occurrence.pk]
-        kind = _kind(state, today)
-        if kind is not None:
-            told.append((occurrence, kind, state))
-    if not told:
-        return []
+    # Only the occurrences someone is told about are loaded whole.
+    pks = sorted(kinds)
+    told = [
+        (occurrence, kinds[pk], found[pk])
+        for start in range(0, len(pks), _CHUNK)
+        for pk, occurrence in candidates.order_by().in_bulk(pks[start : start + _CHUNK]).items()
+    ]
+    told.sort(key=lambda item: (item[0].due_date, item[0].pk))
     people = _people_of({o.assignment.organization_id for o, _, _ in told})
     return [
         Notification(
@@ -289,18 +294,23 @@ def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[Notificatio
 
 
 def _awaiting_confirmation(cutoff: dt.datetime) -> int:
-    """Reports whose latest revision before ``cutoff`` is submitted, awaiting the office."""
-    latest = (
-        ReportRevision.objects.filter(report=OuterRef("report"), at__lt=cutoff)
-        .order_by("-at", "-version")
-        .values("pk")[:1]
+    """Reports whose latest revision before ``cutoff`` is submitted, awaiting the office.
+
+    Only reports submitted now, or changed since ``cutoff``, can be: any other report's
+    latest revision before the cutoff is its latest of all, which is not "submitted". So the
+    history read is that of a few reports, not of every report in the country."""
+    candidates = ProgressReport.objects.filter(
+        Q(status=ReportStatus.SUBMITTED) | Q(updated_at__gte=cutoff)
+    ).values("pk")
+    latest: dict[int, tuple] = {}
+    rows = ReportRevision.objects.filter(report__in=candidates, at__lt=cutoff).values_list(
+        "report_id", "at", "version", "status"
     )
-    return (
-        ReportRevision.objects.filter(at__lt=cutoff, pk=latest, status=ReportStatus.SUBMITTED)
-        .values("report")
-        .distinct()
-        .count()
-    )
+    for report_id, at, version, status in rows:
+        known = latest.get(report_id)
+        if known is None or (at, version) > known[:2]:
+            latest[report_id] = (at, version, status)
+    return sum(1 for *_key, status in latest.values() if status == ReportStatus.SUBMITTED)
 
 
 def _deadline_text(

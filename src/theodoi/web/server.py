@@ -46,3 +46,31 @@ def serve(*, bind: str, workers: int = 2, threads: int = 4, timeout: int = 120) 
             "logger_class": "theodoi.logsecrets.GunicornLogger",
         },
     ).run()
+
+
+def collect_static() -> bool:
+    """Copy and fingerprint the static files into STATIC_ROOT, unless the sources are the same
+    as at the last collection (their names, sizes and times, kept in a stamp file there):
+    hashing every file again at each start took minutes on a busy machine. Whether it ran."""
+    import hashlib
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+    from django.core.management import call_command
+
+    digest = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    stamp = Path(settings.STATIC_ROOT) / ".theodoi-collected"
+    if (
+        (Path(settings.STATIC_ROOT) / "staticfiles.json").exists()
+        and stamp.exists()
+        and stamp.read_text(encoding="ascii").strip() == digest.hexdigest()
+    ):
+        return False
+    call_command("collectstatic", verbosity=0, interactive=False)
+    stamp.write_text(digest.hexdigest(), encoding="ascii")
+    return True

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from theodoi.web.server import serve
+from theodoi.web.server import collect_static, serve
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             )
         if options["migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
+        collect_static()
         self.stdout.write(f"theodoi: http://{options['bind']}/")
         sys.stdout.flush()
         serve(bind=options["bind"], workers=options["workers"])
