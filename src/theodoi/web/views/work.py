@@ -100,7 +100,13 @@ def _page(
             opened_row = None
         else:
             rows.append(_row(request, item, show, expanded=item.occurrence.pk == opened_pk))
-    if opened_row is not None:  # the row posted to is not in this filter: show it first
+            if item.occurrence.pk == opened_pk:
+                opened_pk = None
+    if opened_row is None and opened_pk is not None:  # asked for, on another page
+        occurrence = Occurrence.objects.get(pk=opened_pk)
+        item = work_item(request.user, occurrence, as_of=timezone.localdate())
+        opened_row = _row(request, item, show, expanded=True)
+    if opened_row is not None:  # the row posted to or asked for is not on this page: first
         rows.insert(0, opened_row)
     context = {
         "rows": rows,
