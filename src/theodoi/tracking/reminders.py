@@ -155,7 +155,12 @@ def collect(today: dt.date, *, now: dt.datetime | None = None) -> int:
 def _candidates(today: dt.date) -> QuerySet[Occurrence]:
     """Occurrences that may need a reminder today: owed by a body, not withdrawn, and due on
     one of the reminder days, or overdue on the weekly day. An approved extension may move a
-    due date, so occurrences with one are looked at too; the status settles it."""
+    due date, so occurrences with one are looked at too; the status settles it.
+
+    Work its body has settled by the end of the day (its report confirmed, or sent as done
+    and awaiting the office) gets no reminder, so it is left out here already when nothing
+    in its report's history is dated after that: on the weekly day a country's past work is
+    a million rows, nearly all of it settled."""
     targets = [today + dt.timedelta(days=n) for n in (0, *remind_days())]
     when = Q(due_date__in=targets)
     extended = Extension.objects.filter(occurrence=OuterRef("pk"), status=Extension.Status.APPROVED)
@@ -165,9 +170,23 @@ def _candidates(today: dt.date) -> QuerySet[Occurrence]:
     doing = Q()
     for role in DOING_ROLES:
         doing |= Q(**{f"assignment__{role}": True})
+    later = ReportRevision.objects.filter(
+        report=OuterRef("pk"), at__gte=status_rules.end_of_day(today)
+    )
+    settled = (
+        ProgressReport.objects.filter(
+            occurrence=OuterRef("pk"), organization=OuterRef("assignment__organization")
+        )
+        .filter(
+            Q(status=ReportStatus.CONFIRMED)
+            | Q(status=ReportStatus.SUBMITTED, state=ReportState.DONE)
+        )
+        .exclude(Exists(later))
+    )
     return (
         Occurrence.objects.filter(when, doing, assignment__organization__isnull=False)
         .exclude(status=Occurrence.Status.WITHDRAWN)
+        .exclude(Exists(settled))
         .select_related("assignment__task", "assignment__organization")
     )
 
