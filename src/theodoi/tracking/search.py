@@ -76,9 +76,19 @@ class Rows:
     """The occurrences of ``pks`` in that order, loaded from ``rows`` only when sliced or
     iterated: what a paginator needs (``len`` and slices) without loading every row."""
 
-    def __init__(self, rows: QuerySet[Occurrence], pks: list[int]) -> None:
+    def __init__(
+        self,
+        rows: QuerySet[Occurrence],
+        pks: list[int],
+        states: dict[int, OccurrenceStatus] | None = None,
+    ) -> None:
         self.rows = rows.order_by()
         self.pks = pks
+        self.states = states
+
+    def paired(self, states: dict[int, OccurrenceStatus]) -> Rows:
+        """The same rows as (occurrence, status) pairs."""
+        return Rows(self.rows, self.pks, states)
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -92,8 +102,10 @@ class Rows:
         for start in range(0, len(self.pks), 500):
             yield from self._load(self.pks[start : start + 500])
 
-    def _load(self, pks: list[int]) -> list[Occurrence]:
+    def _load(self, pks: list[int]) -> list:
         found = self.rows.in_bulk(pks)
+        if self.states is not None:
+            return [(found[pk], self.states[pk]) for pk in pks if pk in found]
         return [found[pk] for pk in pks if pk in found]
 
 

@@ -183,8 +183,8 @@ def _results(request: HttpRequest, criteria: Criteria, data: dict, day: dt.date)
     rows = visible_occurrences(request.user).filter(assignment__organization__isnull=False)
     found, judged = find_occurrences(rows, criteria, status=status, as_of=day)
     if judged is not None:  # judged already: the pages hold (occurrence, status) pairs
-        page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-        pairs = [(occurrence, judged[occurrence.pk]) for occurrence in page.object_list]
+        page = Paginator(found.paired(judged), PER_PAGE).get_page(request.GET.get("page"))
+        pairs = list(page.object_list)
     else:
         page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
         shown: list[Occurrence] = list(page.object_list)

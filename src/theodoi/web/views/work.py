@@ -37,6 +37,8 @@ from theodoi.tracking.worklist import (
 from ..forms import DOCUMENT_TYPES, ExtensionRequestForm, ReportForm
 from .common import member_required
 
+PER_PAGE = 100  # rows of the work list: most bodies' open work fits on one page
+
 
 def stale_message() -> str:
     return _("Báo cáo vừa được người khác thay đổi; tải lại để xem bản mới.")
@@ -91,7 +93,11 @@ def _page(
     opened_row: dict | None = None,
 ) -> HttpResponse:
     page = work_page(
-        request.user, as_of=timezone.localdate(), show=show, number=request.GET.get("page")
+        request.user,
+        as_of=timezone.localdate(),
+        show=show,
+        number=request.GET.get("page"),
+        per_page=PER_PAGE,
     )
     rows = []
     for item in page.object_list:
