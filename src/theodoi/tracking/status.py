@@ -312,7 +312,10 @@ def statuses(
         missing = [o for o in items if not _loaded(o)]
         if missing:
             prefetch_related_objects(missing, "assignment__task")
-        rows = [(o.pk, o.due_date, _withdrawn_on(o), _without_deadline(o)) for o in items]
+        rows = [
+            (o.pk, o.due_date, _withdrawn_on(o.status, o.withdrawn_on), _without_deadline(o))
+            for o in items
+        ]
         pks = [o.pk for o in items]
         size = _batch_size()
         filters = [
@@ -350,8 +353,7 @@ def statuses(
             as_of=as_of,
             warn_days=warn_days,
             original_due=original_due,
-            withdrawn=withdrawn_on is not _NOT_WITHDRAWN
-            and (withdrawn_on is None or as_of >= withdrawn_on),
+            withdrawn=_withdrawn_by(withdrawn_on, as_of),
             no_deadline=no_deadline,
             history=history,
             new_due=extension[2] if extension is not None else None,
@@ -375,10 +377,16 @@ def _revision_order(revision: _Revision) -> tuple:
 _NOT_WITHDRAWN: Any = object()
 
 
-def _withdrawn_on(occurrence: Occurrence) -> Any:
-    if occurrence.status != Occurrence.Status.WITHDRAWN:
-        return _NOT_WITHDRAWN
-    return occurrence.withdrawn_on
+def _withdrawn_on(status: str, withdrawn_on: dt.date | None) -> Any:
+    """``withdrawn_on`` when withdrawn (None: date unknown), else ``_NOT_WITHDRAWN``."""
+    return withdrawn_on if status == Occurrence.Status.WITHDRAWN else _NOT_WITHDRAWN
+
+
+def _withdrawn_by(withdrawn_on: Any, as_of: dt.date) -> bool:
+    """Withdrawn as of the day: from its ``withdrawn_on`` on, or always when it has none."""
+    if withdrawn_on is _NOT_WITHDRAWN:
+        return False
+    return withdrawn_on is None or as_of >= withdrawn_on
 
 
 def _plain_rows(occurrences: QuerySet[Occurrence]) -> list[tuple]:
@@ -395,7 +403,7 @@ def _plain_rows(occurrences: QuerySet[Occurrence]) -> list[tuple]:
         (
             pk,
             due,
-            withdrawn_on if status == Occurrence.Status.WITHDRAWN else _NOT_WITHDRAWN,
+            _withdrawn_on(status, withdrawn_on),
             _no_deadline(source, kind, times.get(task_id)),
         )
         for pk, due, status, withdrawn_on, source, kind, task_id in values
@@ -523,10 +531,7 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 
 def _withdrawn(occurrence: Occurrence, as_of: dt.date) -> bool:
-    """Withdrawn as of the day: from its ``withdrawn_on`` on, or always when it has none."""
-    if occurrence.status != Occurrence.Status.WITHDRAWN:
-        return False
-    return occurrence.withdrawn_on is None or as_of >= occurrence.withdrawn_on
+    return _withdrawn_by(_withdrawn_on(occurrence.status, occurrence.withdrawn_on), as_of)
 
 
 def _without_deadline(occurrence: Occurrence) -> bool:

@@ -98,12 +98,7 @@ def owed_occurrences(user) -> QuerySet[Occurrence]:
 
 def work_items(user, *, as_of: dt.date, show: Show = "open") -> list[WorkItem]:
     """The user's body's work as of ``as_of``, filtered by ``show``, overdue first."""
-    rows = owed_occurrences(user)
-    if show == "open":
-        rows = rows.filter(status=Occurrence.Status.OPEN)
-    elif show == "done":
-        rows = rows.filter(status=Occurrence.Status.DONE)
-    return _items(user, rows, as_of=as_of)
+    return _items(user, _shown(user, show), as_of=as_of)
 
 
 def work_page(
@@ -112,17 +107,27 @@ def work_page(
     """One page of ``work_items``, in the same order: the statuses of all the body's work
     are read as plain values to sort it, and only the page's rows are loaded whole, so a body
     with a thousand periods owed gets its first page as fast as one with ten."""
-    rows = owed_occurrences(user)
-    if show == "open":
-        rows = rows.filter(status=Occurrence.Status.OPEN)
-    elif show == "done":
-        rows = rows.filter(status=Occurrence.Status.DONE)
+    rows = _shown(user, show)
     found = statuses(rows, as_of=as_of)
-    order = sorted(found, key=lambda pk: (found[pk].bucket != OPEN_OVERDUE, found[pk].due, pk))
+    order = sorted(found, key=lambda pk: _order(found[pk], pk))
     page = Paginator(order, per_page).get_page(number)
     items = _items(user, rows.filter(pk__in=list(page.object_list)), as_of=as_of, found=found)
     page.object_list = items
     return page
+
+
+def _shown(user, show: Show) -> QuerySet[Occurrence]:
+    rows = owed_occurrences(user)
+    if show == "open":
+        return rows.filter(status=Occurrence.Status.OPEN)
+    if show == "done":
+        return rows.filter(status=Occurrence.Status.DONE)
+    return rows
+
+
+def _order(state: OccurrenceStatus, pk: int) -> tuple:
+    """Overdue first, then by due date: the work list's order."""
+    return (state.bucket != OPEN_OVERDUE, state.due, pk)
 
 
 def work_item(user, occurrence: Occurrence, *, as_of: dt.date) -> WorkItem:
@@ -166,7 +171,7 @@ def _items(
         for pk, o in occurrences.items()
         if pk in found
     ]
-    items.sort(key=lambda i: (i.status.bucket != OPEN_OVERDUE, i.status.due, i.occurrence.pk))
+    items.sort(key=lambda i: _order(i.status, i.occurrence.pk))
     return items
 
 
