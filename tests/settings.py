@@ -20,6 +20,13 @@ os.environ.setdefault("THEODOI_HTTPS", "0")
 
 from theodoi.settings import *  # noqa: F403
 
+# Passwords hashed as in production, at Argon2's lowest cost (tests/hashers.py); the
+# production hashers follow, so hashes made by them still verify.
+PASSWORD_HASHERS = [
+    "tests.hashers.QuickArgon2PasswordHasher",
+    *PASSWORD_HASHERS,  # noqa: F405
+]
+
 # Static files straight from the apps: the tests do not run collectstatic first.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -138,7 +138,8 @@ def test_filters_open_and_done(client_for, occurrence):
     open_rows = staff.get(WORK).context["rows"]
     assert all(r["item"].occurrence.status == "open" for r in open_rows)
     assert staff.get(WORK, {"show": "done"}).context["rows"] == []
-    Occurrence.objects.filter(pk=occurrence.pk).update(status="done")
+    occurrence.status = "done"
+    occurrence.save(update_fields=["status"])
     done = staff.get(WORK, {"show": "done"}).context["rows"]
     assert [r["item"].occurrence for r in done] == [occurrence]
     assert len(staff.get(WORK, {"show": "nonsense"}).context["rows"]) == len(open_rows) - 1

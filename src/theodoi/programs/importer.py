@@ -118,12 +118,12 @@ def import_program(
     Raises theodoi.parsing.ParseError for a document that cannot be read and ProgramImportError
     for one that cannot be stored as asked; either way nothing is written.
     """
-    from theodoi.tracking.rollup_cache import forget_all
+    from theodoi.tracking.rollup_cache import changing_everything
 
     draft = parse_file(path, registry=registry_from_database())
     digest = content_digest(draft)
-    with transaction.atomic():
-        forget_all()  # the figures of this program and of those above it change
+    # The figures of this program and of those above it change.
+    with transaction.atomic(), changing_everything():
         links = _parent_links(parent, parent_task)
         if draft.term is None and links["parent_program"] is not None:
             upper = links["parent_program"]

@@ -152,10 +152,10 @@ def apply_reorganization(*, reorganization: Reorganization) -> TransferSummary:
     the module's docstring), end the predecessors the day before, put the successors in the
     predecessors' groups, and mark the reorganisation applied. One transaction; a second
     application is refused."""
-    from theodoi.tracking.rollup_cache import forget_all
+    from theodoi.tracking.rollup_cache import changing_everything
 
-    with transaction.atomic():
-        forget_all()  # work moves between bodies in any number of programs
+    # Work moves between bodies in any number of programs.
+    with transaction.atomic(), changing_everything():
         locked = Reorganization.objects.select_for_update().get(pk=reorganization.pk)
         if locked.applied_at is not None:
             raise ReorganizationError(

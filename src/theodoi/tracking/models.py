@@ -104,7 +104,12 @@ class ProgressReport(models.Model):
                 fields=["occurrence", "organization"], name="one_report_per_body_and_period"
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"], name="report_status_updated")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="report_status_updated"),
+            # Every page asks whether demo reports exist (the banner): a partial index
+            # answers at once, where the table holds millions of real ones.
+            models.Index(fields=["demo"], condition=models.Q(demo=True), name="report_demo"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.occurrence}"

@@ -10,12 +10,18 @@ while both are still current.
 Invalidation happens in the writer's transaction, so it commits or rolls back with the
 change:
 
-- saving or deleting a report revision, an extension, an occurrence, an assignment, a task,
-  a section, a version or a program moves the generation of its program and of the programs
-  above it (a parent's dashboard shows its lower programs' figures); signal receivers here;
+- saving or deleting a report or its revision, an extension, an occurrence, an assignment,
+  a task or a section moves the generation of its program and of the programs above it (a
+  parent's dashboard shows its lower programs' figures), and of the bodies whose work it is
+  (scope ``b<id>``: a body's work list, kept as rendered text by ``cached_text``); signal
+  receivers here;
 - changes that touch many programs at once (importing, reorganisations, resolving a name,
-  restoring a backup, bodies and groups, whose names the dashboards show) move the global
-  generation: ``forget_all()``, called by those services and by receivers here.
+  restoring a backup, bodies and groups, whose names the dashboards show, a program's own
+  fields and versions, which are rare) move the global
+  generation: ``forget_all()``, called by receivers here, or ``changing_everything()``
+  around a service that writes hundreds of rows (an import, a reorganisation):
+  it moves the global generation once and quiets the per-row receivers meanwhile, which
+  would otherwise spend five queries on each row saved.
 
 A computation that overlaps a change stores its result under the generations it read
 before it started, so a result made from data older than a committed change never matches
@@ -26,10 +32,14 @@ the one transaction that is still making the change.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -44,16 +54,29 @@ from theodoi.programs.models import (
     Task,
 )
 
-from .models import Extension, ReportRevision, RollupCache, RollupGeneration
+from .models import Extension, ProgressReport, ReportRevision, RollupCache, RollupGeneration
 from .status import Tally
 
-__all__ = ["cached", "cached_many", "connect", "forget", "forget_all", "tallies"]
+__all__ = [
+    "body_scope",
+    "cached",
+    "cached_many",
+    "cached_text",
+    "changing_everything",
+    "connect",
+    "forget",
+    "forget_all",
+    "program_scope",
+    "tallies",
+]
 
 T = TypeVar("T")
 _ALL = "all"
 _BATCH = 200  # programs whose statuses are computed at once: bounds the memory a cold
 # national overview takes
 _DEPTH = 6  # levels of programs above a program: province, commune... never this deep
+_TEXT_SECONDS = 24 * 3600  # kept texts of generations that moved on expire by themselves
+_everything_changing: ContextVar[bool] = ContextVar("rollup_everything_changing", default=False)
 
 
 def cached(kind: str, program: Program, as_of: dt.date, compute: Callable[[], T]) -> T:
@@ -81,7 +104,10 @@ def cached_many(
         "program_id", "generation", "global_generation", "value"
     )
     for program_id, generation, global_generation, value in rows:
-        if generation == generations.get(f"p{program_id}", 0) and global_generation == everything:
+        if (
+            generation == generations.get(program_scope(program_id), 0)
+            and global_generation == everything
+        ):
             found[program_id] = pickle.loads(value)
     missing = [pk for pk in ids if pk not in found]
     if missing:
@@ -93,7 +119,7 @@ def cached_many(
                     program_id=pk,
                     as_of=as_of,
                     kind=kind,
-                    generation=generations.get(f"p{pk}", 0),
+                    generation=generations.get(program_scope(pk), 0),
                     global_generation=everything,
                     value=pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                     computed_at=now,
@@ -126,7 +152,10 @@ def tallies(program_ids: Iterable[int], *, as_of: dt.date) -> dict[int, Tally]:
 
 
 def _generations(ids: list[int]) -> dict[str, int]:
-    scopes = [_ALL, *(f"p{pk}" for pk in ids)]
+    return _generations_of([_ALL, *(program_scope(pk) for pk in ids)])
+
+
+def _generations_of(scopes: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(scopes), 900):  # SQLite's limit on parameters
         found.update(
@@ -137,8 +166,9 @@ def _generations(ids: list[int]) -> dict[str, int]:
     return found
 
 
-def forget(program_ids: Iterable[int]) -> None:
-    """The figures of these programs, and of the programs above them, changed."""
+def forget(program_ids: Iterable[int], *, bodies: Iterable[int] = ()) -> None:
+    """The figures of these programs, and of the programs above them, changed; and the
+    work lists of these bodies."""
     ids = {pk for pk in program_ids if pk is not None}
     frontier = set(ids)
     for _level in range(_DEPTH):
@@ -151,12 +181,52 @@ def forget(program_ids: Iterable[int]) -> None:
         if not frontier:
             break
         ids |= frontier
-    _move([f"p{pk}" for pk in ids])
+    _move(
+        [program_scope(pk) for pk in ids] + [body_scope(pk) for pk in set(bodies) if pk is not None]
+    )
+
+
+def program_scope(program_id: int) -> str:
+    """The generation scope of a program's figures (its own data and its lower programs')."""
+    return f"p{program_id}"
+
+
+def body_scope(organization_id: int) -> str:
+    """The generation scope of a body's work list (its occurrences, reports, extensions)."""
+    return f"b{organization_id}"
+
+
+def cached_text(key: str, scopes: Iterable[str], render: Callable[[], str]) -> str:
+    """``render()``'s text, kept in Django's cache while the generations of ``scopes`` (and
+    the global one) stay where they were when it was rendered: a page fragment such as a
+    body's work list, rendered once per change instead of at every request."""
+    wanted = sorted({_ALL, *scopes})
+    generations = _generations_of(wanted)
+    stamp = ",".join(f"{scope}:{generations.get(scope, 0)}" for scope in wanted)
+    digest = hashlib.sha256(f"{key}|{stamp}".encode()).hexdigest()
+    name = f"theodoi:text:{digest}"
+    text = cache.get(name)
+    if text is None:
+        text = render()
+        cache.set(name, text, _TEXT_SECONDS)
+    return text
 
 
 def forget_all() -> None:
     """Every program's figures may have changed (bodies renamed, a whole import...)."""
     _move([_ALL])
+
+
+@contextmanager
+def changing_everything() -> Iterator[None]:
+    """Around a change to many programs at once, inside its transaction: every program's
+    figures are forgotten once, and the receivers leave the rows saved meanwhile alone."""
+    forget_all()
+    token = _everything_changing.set(True)
+    try:
+        yield
+    finally:
+        _everything_changing.reset(token)
 
 
 def _move(scopes: list[str]) -> None:
@@ -173,55 +243,66 @@ def _move(scopes: list[str]) -> None:
 # --- What moves which generation -----------------------------------------------------------
 
 
-def _program_of_revision(revision: ReportRevision) -> list[int]:
-    return list(
-        Program.objects.filter(tasks__assignments__occurrences__reports=revision.report_id)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+Affected = tuple[list[int], list[int]]  # programs, bodies
 
 
-def _program_of_occurrence_id(occurrence_id: int) -> list[int]:
-    return list(
-        Task.objects.filter(assignments__occurrences=occurrence_id).values_list(
-            "program_id", flat=True
+def _of_occurrences(**where: Any) -> Affected:
+    rows = set(
+        Occurrence.objects.filter(**where).values_list(
+            "assignment__task__program_id", "assignment__organization_id"
         )
     )
+    return [p for p, _ in rows], [b for _, b in rows if b is not None]
 
 
-_PROGRAM_OF: dict[type, Callable[[Any], list[int]]] = {
-    ReportRevision: _program_of_revision,
-    Extension: lambda e: _program_of_occurrence_id(e.occurrence_id),
-    Occurrence: lambda o: list(
-        Task.objects.filter(assignments=o.assignment_id).values_list("program_id", flat=True)
+def _of_assignments(**where: Any) -> Affected:
+    rows = set(
+        Assignment.objects.filter(**where).values_list("task__program_id", "organization_id")
+    )
+    return [p for p, _ in rows], [b for _, b in rows if b is not None]
+
+
+def _of_task(task: Task) -> Affected:
+    _, bodies = _of_assignments(task=task.pk)
+    return [task.program_id], bodies
+
+
+# What a saved or deleted row changes: the figures of these programs, the work lists of
+# these bodies.
+_AFFECTED: dict[type, Callable[[Any], Affected]] = {
+    ReportRevision: lambda r: _of_occurrences(reports=r.report_id),
+    ProgressReport: lambda r: _of_occurrences(pk=r.occurrence_id),
+    Extension: lambda e: _of_occurrences(pk=e.occurrence_id),
+    Occurrence: lambda o: _of_assignments(pk=o.assignment_id),
+    Assignment: lambda a: (
+        list(Task.objects.filter(pk=a.task_id).values_list("program_id", flat=True)),
+        [a.organization_id],
     ),
-    Assignment: lambda a: list(
-        Task.objects.filter(pk=a.task_id).values_list("program_id", flat=True)
-    ),
-    Task: lambda t: [t.program_id],
-    Section: lambda s: [s.program_id],
-    ProgramVersion: lambda v: [v.program_id],
-    Program: lambda p: [p.pk, p.parent_program_id],
+    Task: _of_task,
+    Section: lambda s: ([s.program_id], []),
 }
-_EVERYTHING = (Organization, OrgGroup, Alias, Reorganization)
+# A program's own fields (closed, its term, its parent) reach every list and figure of its
+# bodies; they change rarely.
+_EVERYTHING = (Program, ProgramVersion, Organization, OrgGroup, Alias, Reorganization)
 
 
 def _changed(sender, instance, **kwargs) -> None:
-    if kwargs.get("raw"):  # loading fixtures or a backup: the loader forgets everything
+    # Loading fixtures or a backup (raw), or inside changing_everything(): forgotten already.
+    if kwargs.get("raw") or _everything_changing.get():
         return
-    programs = _PROGRAM_OF[sender](instance)
-    forget(programs)
+    programs, bodies = _AFFECTED[sender](instance)
+    forget(programs, bodies=bodies)
 
 
 def _changed_everything(sender, **kwargs) -> None:
-    if kwargs.get("raw"):
+    if kwargs.get("raw") or _everything_changing.get():
         return
     forget_all()
 
 
 def connect() -> None:
     """Listen for the changes that make cached roll-ups stale (called once, at start-up)."""
-    for model in _PROGRAM_OF:
+    for model in _AFFECTED:
         post_save.connect(_changed, sender=model, dispatch_uid=f"rollup-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"rollup-delete-{model.__name__}")
     for model in _EVERYTHING:

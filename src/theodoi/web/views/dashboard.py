@@ -7,6 +7,9 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from theodoi.programs.models import Program
@@ -34,16 +37,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = program_as_of(request)
     program, day = context["program"], context["as_of"]
     if program is not None:
-        figures = rollup_cache.cached("dashboard", program, day, lambda: figures_of(program, day))
-        view = figures["view"]
-        context.update(
-            figures,
-            overdue=view.overdue,
-            upcoming=view.upcoming,
-            quarter_chart=quarter_chart(view.by_quarter),
-            area_chart=area_chart(view.by_area),
+        # The figures are the same for everyone who may see them: rendered once, kept until
+        # the program's data (or its lower programs', or a body's name) changes.
+        key = f"dashboard|{program.pk}|{day}|{get_language()}"
+        html = rollup_cache.cached_text(
+            key, [rollup_cache.program_scope(program.pk)], lambda: _figures_html(program, day)
         )
+        context["figures_html"] = mark_safe(html)  # our own template's output
     return render(request, "web/dashboard.html", context)
+
+
+def _figures_html(program: Program, day: dt.date) -> str:
+    figures = rollup_cache.cached("dashboard", program, day, lambda: figures_of(program, day))
+    view = figures["view"]
+    return render_to_string(
+        "web/_dashboard_figures.html",
+        {
+            **figures,
+            "program": program,
+            "as_of": day,
+            "overdue": view.overdue,
+            "upcoming": view.upcoming,
+            "quarter_chart": quarter_chart(view.by_quarter),
+            "area_chart": area_chart(view.by_area),
+        },
+    )
 
 
 def figures_of(program: Program, day: dt.date) -> dict:

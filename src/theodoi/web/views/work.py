@@ -12,22 +12,27 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from theodoi.programs.models import Occurrence
+from theodoi.tracking import rollup_cache
 from theodoi.tracking.evidence import EvidenceError, attach_file
 from theodoi.tracking.extensions import ExtensionError, request_extension
 from theodoi.tracking.models import ProgressReport
-from theodoi.tracking.policy import Action, allows, check
+from theodoi.tracking.policy import Action, actor_of, allows, check
 from theodoi.tracking.reports import ReportError, StaleReport, save_report
 from theodoi.tracking.worklist import (
     SHOWS,
     WorkItem,
     body_report,
+    head_sign_off_required,
     send_report,
     send_step,
     work_item,
@@ -92,13 +97,52 @@ def _page(
     opened_pk: int | None = None,
     opened_row: dict | None = None,
 ) -> HttpResponse:
-    page = work_page(
-        request.user,
-        as_of=timezone.localdate(),
-        show=show,
-        number=request.GET.get("page"),
-        per_page=PER_PAGE,
-    )
+    today = timezone.localdate()
+    number = request.GET.get("page")
+
+    def render_list() -> str:
+        return render_to_string(
+            "web/_work_list.html",
+            _list_context(request, show, number, today, opened_pk, opened_row),
+            request,
+        )
+
+    actor = actor_of(request.user)
+    if opened_pk is None and opened_row is None and actor is not None:
+        # A closed list holds no form: the same for this person until their body's work
+        # changes (rollup_cache.body_scope), the day turns or the language changes.
+        key = "|".join(
+            str(part)
+            for part in (
+                "work", request.user.pk, actor.organization_id, actor.role, show, number,
+                today, get_language(), head_sign_off_required(),
+            )
+        )  # fmt: skip
+        scopes = [rollup_cache.body_scope(actor.organization_id)]
+        work_list = rollup_cache.cached_text(key, scopes, render_list)
+    else:
+        work_list = render_list()
+    context = {
+        "work_list": mark_safe(work_list),  # our own template's output
+        "show": show,
+        "shows": [
+            ("open", _("Chưa hoàn thành")),
+            ("done", _("Đã hoàn thành")),
+            ("all", _("Tất cả")),
+        ],
+    }
+    return render(request, "web/my_work.html", context)
+
+
+def _list_context(
+    request: HttpRequest,
+    show: str,
+    number: str | None,
+    today,
+    opened_pk: int | None,
+    opened_row: dict | None,
+) -> dict:
+    page = work_page(request.user, as_of=today, show=show, number=number, per_page=PER_PAGE)
     rows = []
     for item in page.object_list:
         if opened_row is not None and item.occurrence.pk == opened_row["item"].occurrence.pk:
@@ -110,24 +154,17 @@ def _page(
                 opened_pk = None
     if opened_row is None and opened_pk is not None:  # asked for, on another page
         occurrence = Occurrence.objects.get(pk=opened_pk)
-        item = work_item(request.user, occurrence, as_of=timezone.localdate())
+        item = work_item(request.user, occurrence, as_of=today)
         opened_row = _row(request, item, show, expanded=True)
     if opened_row is not None:  # the row posted to or asked for is not on this page: first
         rows.insert(0, opened_row)
-    context = {
+    return {
         "rows": rows,
         "page": page,
         "count": page.paginator.count,
-        "show": show,
-        "shows": [
-            ("open", _("Chưa hoàn thành")),
-            ("done", _("Đã hoàn thành")),
-            ("all", _("Tất cả")),
-        ],
-        "today": timezone.localdate(),
+        "today": today,
         "document_types": DOCUMENT_TYPES,
     }
-    return render(request, "web/my_work.html", context)
 
 
 def _row(
