@@ -1,7 +1,8 @@
 """`theodoi remind` against a real SMTP server that fails: down, it says so, exits 1 and marks
 nothing sent, and once it is back every person gets their digest exactly once; a run killed
 (SIGKILL) while mailing leaves no one mailed twice and no one forgotten; two runs at once mail
-each person once."""
+each person once, and a run whose batch takes longer to mail than its claim lasts keeps the
+claim, so a second run mails nobody twice."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ def mail_env(server: Server, claim: int = 600) -> dict[str, str]:
 
 
 def test_a_run_killed_while_mailing_then_rerun_mails_each_person_once(site, server):
-    claim = 3
+    claim = 60
     server.hold_after = 1  # the first digest goes; the second stalls at its recipient
     process = site.start("remind", "--today", DAY, env=mail_env(server, claim))
     try:
@@ -147,22 +148,70 @@ def test_a_run_killed_while_mailing_then_rerun_mails_each_person_once(site, serv
     assert sum(server.received().values()) == 1
     server.hold_after = None
 
-    # The killed run's claim on the second digest stands until it lapses: a rerun meanwhile
-    # does not send it (it could be a live run on another machine).
-    held = site.python(
+    # The three people are one batch: the killed run holds the claims on the two digests it
+    # had not mailed (the stalled one and the one after it) until they lapse, and a rerun
+    # meanwhile leaves them alone (it could be a live run on another machine).
+    assert digests(site) == {"held": 2, "sent": 1, "free": 0}
+    meanwhile = site.run("remind", "--today", DAY, **mail_env(server, claim))
+    assert meanwhile.returncode == 0, meanwhile.stderr
+    assert "0 thư đã gửi" in meanwhile.stdout
+    assert "2 thư đang được một lần chạy khác gửi" in meanwhile.stdout
+    assert sum(server.received().values()) == 1
+
+    # Once the claims lapse (moved back by their length, as if the time had passed), the
+    # next run sends both: each person has had their digest once, the stalled one too.
+    site.python(
+        "import datetime as dt\n"
+        "from django.db.models import F\n"
         "from theodoi.tracking.models import Digest\n"
-        "print(Digest.objects.filter(sent_at__isnull=True, claimed_until__isnull=False).count(),"
-        " Digest.objects.filter(sent_at__isnull=False).count())"
+        "Digest.objects.filter(claimed_until__isnull=False).update(\n"
+        f"    claimed_until=F('claimed_until') - dt.timedelta(seconds={claim}))\n"
     )
-    assert held.split() == ["1", "1"]
-    time.sleep(claim)
     done = site.run("remind", "--today", DAY, **mail_env(server, claim))
     assert done.returncode == 0, done.stderr
-    assert server.received() == dict.fromkeys(ADDRESSES, 1)  # each once, the stalled one too
+    assert "2 thư đã gửi" in done.stdout
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
+    assert digests(site) == {"held": 0, "sent": 3, "free": 0}
 
     again = site.run("remind", "--today", DAY, **mail_env(server, claim))
     assert again.returncode == 0 and "0 thư đã gửi" in again.stdout
     assert server.received() == dict.fromkeys(ADDRESSES, 1)
+
+
+def digests(site) -> dict[str, int]:
+    """The site's digests: held by a claim and not sent, sent, neither."""
+    out = site.python(
+        "from theodoi.tracking.models import Digest\n"
+        "unsent = Digest.objects.filter(sent_at__isnull=True)\n"
+        "print(unsent.filter(claimed_until__isnull=False).count(),"
+        " Digest.objects.filter(sent_at__isnull=False).count(),"
+        " unsent.filter(claimed_until__isnull=True).count())"
+    )
+    return dict(zip(("held", "sent", "free"), map(int, out.split()), strict=True))
+
+
+def test_a_run_slower_than_its_claim_keeps_it_and_a_second_run_sends_nothing_twice(site, server):
+    """A batch may take longer to mail than a claim lasts (a slow server): the run renews
+    its claim while it sends, so a run started after the first claim would have lapsed
+    finds the digests still held, or sent, and mails nobody twice."""
+    claim, delay = 6, 4.0  # each mail takes 4 s: the three outlast the claim twice over
+    server.delay = delay
+    first = site.start("remind", "--today", DAY, env=mail_env(server, claim))
+    try:
+        deadline = time.monotonic() + 600
+        while not server.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.messages, "the first run never mailed"
+        # The first claim was made before the first mail began (delay seconds ago), so it
+        # would lapse within claim - delay seconds: start the second run after that.
+        time.sleep(claim - delay)
+        second = site.run("remind", "--today", DAY, **mail_env(server, claim))
+        assert second.returncode == 0, second.stderr
+    finally:
+        first.wait(timeout=600)
+    assert first.returncode == 0
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
+    assert digests(site) == {"held": 0, "sent": 3, "free": 0}
 
 
 def test_two_runs_at_once_mail_each_person_once(site, server):

@@ -1,9 +1,12 @@
 """`theodoi remind` on the example program, with a fixed clock and a real SMTP server on
 127.0.0.1: exactly the expected digests, never twice, one refused address blocking nobody and
-retried on the next run; the monitor's daily digest; extensions and weekly overdue reminders."""
+retried on the next run, in batches of one person as in one batch; the monitor's daily
+digest; extensions and weekly overdue reminders; a batch's cost (a query a digest, one SMTP
+session) and a server that ends sessions early."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zoneinfo
@@ -11,6 +14,8 @@ import zoneinfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import smtp
@@ -21,7 +26,7 @@ from theodoi.programs.importer import import_program
 from theodoi.programs.models import Occurrence
 from theodoi.tracking.extensions import decide_extension, request_extension
 from theodoi.tracking.models import Digest, Membership, Notification, Role
-from theodoi.tracking.reminders import mark_read, run_reminders, unread
+from theodoi.tracking.reminders import collect, mark_read, run_reminders, send_digests, unread
 from theodoi.tracking.reports import save_report, submit_report
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +49,13 @@ def member(username: str, org_code: str, role: str, email: str = ""):
 
 @pytest.fixture
 def mailbox(settings):
-    box = smtp.Mailbox()
+    with serve(smtp.Mailbox(), settings) as box:
+        yield box
+
+
+@contextlib.contextmanager
+def serve(box: smtp.Mailbox, settings):
+    """Mail goes to ``box``, a real SMTP server on 127.0.0.1, while the test runs."""
     controller = smtp.start(box)
     box.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -54,8 +65,17 @@ def mailbox(settings):
     settings.THEODOI_SITE_URL = "https://theodoi.example.vn"
     settings.THEODOI_REMIND_DAYS = (7, 3, 1)
     settings.THEODOI_OVERDUE_WEEKDAY = 0
-    yield box
-    controller.stop()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(params=[1, 200], ids=["batches-of-one", "one-batch"])
+def batch(request, settings) -> int:
+    """People per batch: one each, and all at once."""
+    settings.THEODOI_REMIND_BATCH = request.param
+    return request.param
 
 
 @pytest.fixture
@@ -91,7 +111,7 @@ def remind(day: dt.date) -> int:
 
 
 def test_three_runs_send_each_digest_once_and_a_refused_address_blocks_nobody(
-    world, mailbox, capsys
+    world, mailbox, batch, capsys
 ):
     # Nothing else of Ban Tổ chức falls due on the reminder days around 31/03/2021.
     for day in (D(2021, 3, 24), D(2021, 3, 27), D(2021, 3, 28), D(2021, 3, 30)):
@@ -217,7 +237,7 @@ def test_a_digest_another_run_is_sending_is_left_to_it(world, mailbox):
     assert mailbox.messages == []
 
 
-def test_a_mail_server_that_is_down_loses_nothing(world, mailbox, settings):
+def test_a_mail_server_that_is_down_loses_nothing(world, mailbox, batch, settings):
     settings.EMAIL_PORT = smtp.free_port()  # nobody listens there
     summary = run_reminders(today=D(2021, 3, 24))
     # The first refused connection stops the run: the second person is not tried in vain.
@@ -231,6 +251,89 @@ def test_a_mail_server_that_is_down_loses_nothing(world, mailbox, settings):
     (message,) = mailbox.to("tochuc@example.vn")
     assert smtp.subject(message).startswith("[theodoi] Nhắc việc ngày 25/03/2021")
     assert message.get_content().count("hạn 31/03/2021, còn 7 ngày") == 5  # told on 24/03
+
+
+def test_a_digest_with_nothing_left_to_tell_is_deleted_not_mailed(world, mailbox):
+    """Another run took all of a person's notifications: their digest of the day, made and
+    never sent, is deleted rather than mailed empty."""
+    run_reminders(today=D(2021, 3, 24))
+    mailbox.clear()
+    Digest.objects.create(
+        recipient=world["staff"], day=D(2021, 3, 25), address="tochuc@example.vn",
+        created_at=at(D(2021, 3, 25)),
+    )  # fmt: skip
+    summary = send_digests(D(2021, 3, 25))
+    assert summary.sent == [] and summary.failed == [] and summary.busy == 0
+    assert mailbox.messages == []
+    assert not Digest.objects.filter(day=D(2021, 3, 25)).exists()
+
+
+def test_a_batch_costs_one_update_a_digest_over_one_smtp_session(world, settings):
+    """Claiming, gathering and reading are done for a whole batch at once: six digests cost
+    four statements more than two (the UPDATE marking each sent), and go over one session."""
+    with serve(Sessions(), settings) as box:
+        run_reminders(today=D(2021, 3, 24))  # staff and head
+        assert len(box.messages) == 2
+        more = [
+            member(f"to-chuc-{n}", "qn.btctu", Role.STAFF, f"tochuc{n}@example.vn")
+            for n in range(2, 6)
+        ]
+        collect(D(2021, 3, 28))
+        box.clear()
+        box.peers.clear()
+        with CaptureQueriesContext(connection) as six:
+            summary = send_digests(D(2021, 3, 28))
+        assert len(summary.sent) == 6 and len(box.messages) == 6
+        assert {m["To"] for m in box.messages} >= {u.email for u in more}
+        assert len(box.peers) == 1
+
+        # The same two people alone, on a day of their own.
+        Membership.objects.filter(user__in=more).delete()
+        collect(D(2021, 3, 30))  # one day before
+        box.clear()
+        with CaptureQueriesContext(connection) as two:
+            summary = send_digests(D(2021, 3, 30))
+        assert len(summary.sent) == 2
+        assert statements(six, "SELECT") == statements(two, "SELECT")
+        assert statements(six, "INSERT") == statements(two, "INSERT")
+        assert statements(six, "UPDATE") == statements(two, "UPDATE") + 4
+
+
+def statements(queries: CaptureQueriesContext, verb: str) -> int:
+    return sum(1 for query in queries.captured_queries if query["sql"].startswith(verb))
+
+
+class Sessions(smtp.Mailbox):
+    """Also notes the SMTP session (client address and port) each message came over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peers: set = set()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.add(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class OneMailASession(Sessions):
+    """Ends each session after its first mail (421), as servers that cap a session do."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if getattr(session, "mailed", False):
+            return "421 4.7.0 Too many messages in this session, closing"
+        session.mailed = True
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def test_a_server_that_ends_each_session_after_one_mail_still_gets_them_all(world, settings):
+    with serve(OneMailASession(), settings) as box:
+        summary = run_reminders(today=D(2021, 3, 24))
+    assert summary.failed == [] and summary.unreachable == ""
+    assert sorted(summary.sent) == ["tochuc@example.vn", "truongban@example.vn"]
+    assert len(box.messages) == 2 and len(box.peers) == 2
+    assert Digest.objects.filter(sent_at__isnull=False).count() == 2
 
 
 def test_bad_dates_are_refused_with_a_clear_message(capsys):

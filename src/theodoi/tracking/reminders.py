@@ -17,23 +17,37 @@ email per person per day, and in the app.
 
 Safe to run every few minutes and from two machines at once: a notification is unique per
 recipient, kind, day and subject (the database refuses a second), a digest unique per person
-and day, and a run sends a digest only after claiming it (``claimed_until``) in one UPDATE
-that only one run can win. A failed send (one address refused) is recorded on the digest and
-does not stop the others; the next run retries it. A mail server that cannot be reached stops
-the run's sending at once (every other mail would fail the same way): the command says so,
-exits 1, and the next run sends what is owed.
+and day, and a run sends a digest only after claiming it (``claimed_until``), which only one
+run can win. A failed send (one address refused) is recorded on the digest and does not stop
+the others; the next run retries it. A mail server that cannot be reached stops the run's
+sending at once (every other mail would fail the same way): the command says so and how many
+people were left, exits 1, and the next run sends what is owed.
 
-Each digest is its own few autocommitted steps, in this order: claim (commit), send, mark sent
-(commit). So the guarantee is *at least once*: a run killed (or a database lost) after the
-server accepted a mail and before it was marked sent leaves a claim that expires after
-``THEODOI_REMIND_CLAIM_SECONDS`` (default 600, longer than a send can take), and a later run
-sends that digest again. A run killed at any other point sends nothing twice: a claimed digest
-not yet sent is sent by the first run after its claim expires, never skipped; digests not yet
-claimed are sent by the next run. Reminders err towards a second copy rather than none. Notifications that
-arrive after the day's digest went out wait for the next day's, and a digest that could not
-be sent on its day is folded into the next day's, so nothing is lost and nothing is sent
-twice. ``--today`` after an outage tells only that day's reminders: stale ones are not made
-up for the missed days.
+Digests go out in batches of ``THEODOI_REMIND_BATCH`` people (default 200), so the weekly
+overdue day of a whole country costs a few queries a batch, not a few a digest, in bounded
+memory. For a batch a run makes the missing digests (one INSERT), claims those neither sent
+nor held by a live claim (one short transaction: on PostgreSQL it locks the rows and skips
+rows another run has locked; SQLite runs one writing transaction at a time), moves the
+claimed people's unmailed notifications into their digests (one UPDATE) and reads them (one
+query). A digest left empty (another run took its notifications) is deleted, never mailed.
+Then it mails the batch one digest at a time over one SMTP session, marking each sent (its
+own commit, which on PostgreSQL does not wait for the disk) as soon as the server took it. A
+claim lasts ``THEODOI_REMIND_CLAIM_SECONDS`` (default 600) and is renewed while the batch is
+sent whenever less than half of it is left, so a slow server never lets a second run send
+the same digests (one mail takes far less than half a claim: the SMTP timeout is 30
+seconds); a run stopped by an error gives up the claims on what it did not mail, so the next
+run sends those at once.
+
+So the guarantee is *at least once*: a run killed (or a database lost) after the server
+accepted a mail and before it was marked sent leaves that digest claimed until the claim
+lapses, and a later run sends it again; so does a database that crashes in the moment after
+a mark and forgets it. A run killed at any other point sends nothing twice: the digests of
+its batch not yet sent stay claimed until the claim lapses (at most one batch) and are then
+sent by the next run, never skipped; later batches are sent by the next run. Reminders err
+towards a second copy rather than none. Notifications that arrive after the day's digest
+went out wait for the next day's, and a digest that could not be sent on its day is folded
+into the next day's, so nothing is lost and nothing is sent twice. ``--today`` after an
+outage tells only that day's reminders: stale ones are not made up for the missed days.
 """
 
 from __future__ import annotations
@@ -47,8 +61,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from theodoi.programs.models import DOING_ROLES, Occurrence
@@ -70,7 +84,8 @@ __all__ = ["RunSummary", "collect", "remind_days", "run_reminders", "send_digest
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 600  # how long a run may take to send one digest (THEODOI_REMIND_CLAIM_SECONDS)
+CLAIM_SECONDS = 600  # how long a run holds digests it sends (THEODOI_REMIND_CLAIM_SECONDS)
+BATCH = 200  # people whose digests a run claims and reads at once (THEODOI_REMIND_BATCH)
 FOLD_DAYS = 7  # unsent notifications older than this are no longer worth a mail
 _BODY_ROLES = (Role.STAFF, Role.HEAD)  # who hears about a body's deadlines
 _KIND_ORDER = [
@@ -95,13 +110,17 @@ class RunSummary:
     created: int = 0
     sent: list[str] = field(default_factory=list)  # addresses
     failed: list[tuple[str, str]] = field(default_factory=list)  # (address, error)
-    busy: int = 0  # digests another run was sending
+    busy: int = 0  # digests of the day, not sent, that another run holds
     unreachable: str = ""  # why the mail server could not be reached, if it could not
     left: int = 0  # people not mailed this run because the server could not be reached
 
 
 class MailServerDown(Exception):
     """The mail server cannot be reached: every other send of the run would fail as well."""
+
+    def __init__(self, error: str, recipient_id: int) -> None:
+        super().__init__(error)
+        self.recipient_id = recipient_id  # whose mail found it down
 
 
 # Refusals of one message; any other OSError (SMTPException is one) is the server's or the
@@ -114,6 +133,12 @@ def claim_time() -> dt.timedelta:
     return dt.timedelta(
         seconds=int(getattr(settings, "THEODOI_REMIND_CLAIM_SECONDS", CLAIM_SECONDS))
     )
+
+
+def batch_size() -> int:
+    """How many people's digests a run claims, gathers and reads at once: few queries a
+    digest, memory bounded however many people, and a killed run holds at most this many."""
+    return max(1, int(getattr(settings, "THEODOI_REMIND_BATCH", BATCH)))
 
 
 def remind_days() -> tuple[int, ...]:
@@ -367,18 +392,21 @@ def send_digests(
     today: dt.date, *, now: dt.datetime | None = None, summary: RunSummary | None = None
 ) -> RunSummary:
     """Mail each person with an address the digest of ``today``: their unmailed notifications
-    of the last ``FOLD_DAYS`` days, those of earlier digests that failed included."""
+    of the last ``FOLD_DAYS`` days, those of earlier digests that failed included. People are
+    taken a batch at a time (``batch_size()``), in the order of their ids."""
     now = now or timezone.now()
     summary = summary or RunSummary(day=today)
     connection = get_connection()
-    waiting = list(_waiting_recipients(today))
+    waiting = list(_waiting_recipients(today).values_list("pk", flat=True))
+    size = batch_size()
     try:
-        for position, user in enumerate(waiting):
+        for start in range(0, len(waiting), size):
+            people = _mailable().filter(pk__in=waiting[start : start + size]).order_by("pk")
             try:
-                _send_one(user, today, now, connection, summary)
+                _send_batch(list(people), today, now, connection, summary)
             except MailServerDown as down:
                 summary.unreachable = str(down)
-                summary.left = len(waiting) - position - 1
+                summary.left = len(waiting) - waiting.index(down.recipient_id) - 1
                 break
     finally:
         _reset(connection)
@@ -396,75 +424,174 @@ def _unmailed(today: dt.date) -> Q:
     )
 
 
+def _mailable() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True).exclude(email="")
+
+
 def _waiting_recipients(today: dt.date) -> QuerySet:
-    users = get_user_model()
     waiting = Notification.objects.filter(_unmailed(today), recipient=OuterRef("pk"))
     unsent = Digest.objects.filter(recipient=OuterRef("pk"), day=today, sent_at__isnull=True)
-    return (
-        users.objects.filter(is_active=True)
-        .exclude(email="")
-        .filter(Q(Exists(waiting)) | Q(Exists(unsent)))
-        .order_by("pk")
-    )
+    return _mailable().filter(Q(Exists(waiting)) | Q(Exists(unsent))).order_by("pk")
 
 
-def _send_one(user, today: dt.date, now: dt.datetime, connection, summary: RunSummary) -> None:
-    digest = _claim(user, today, now)
-    if digest is None:
-        summary.busy += 1
-        return
-    items = list(digest.notifications.select_related("occurrence").order_by("kind", "due", "pk"))
-    if not items:
-        digest.delete()  # never an empty mail
-        return
-    message = _message(user, digest, items, connection)
+def _send_batch(people: list, today: dt.date, now: dt.datetime, connection, summary) -> None:
+    """Claim the batch's digests, read their notifications at once, and mail them one by one
+    over the run's SMTP session. Whatever stops the batch, the digests not mailed yet are
+    given up for the next run to send (a killed run's lapse instead)."""
+    claim = _claim(people, today, now, summary)
     try:
-        message.send()
+        items = _items(claim.digests.values())
+        empty = [pk for pk in claim.digests.values() if pk not in items]
+        if empty:  # another run took all their notifications: never an empty mail
+            Digest.objects.filter(pk__in=empty).delete()
+            claim.digests = {r: pk for r, pk in claim.digests.items() if pk in items}
+        for person in people:
+            summary.busy += claim.keep()
+            digest_id = claim.digests.get(person.pk)
+            if digest_id is not None:
+                _send_one(person, digest_id, items[digest_id], today, connection, summary)
+                del claim.digests[person.pk]
+    except BaseException:
+        claim.release()
+        raise
+
+
+class _Claim:
+    """The digests of a batch this run holds, and until when: no other run sends them before
+    ``until`` (another run takes only a lapsed claim)."""
+
+    def __init__(self, digests: dict[int, int], until: dt.datetime) -> None:
+        self.digests = digests  # recipient id -> digest id, held and not mailed yet
+        self.until = until
+
+    def keep(self) -> int:
+        """Renew the claim once less than half of it is left, so a batch slower to send than
+        the claim lasts is never sent by two runs; how many digests were lost meanwhile (a
+        run paused beyond its claim: another run took them)."""
+        now = timezone.now()
+        if now < self.until - claim_time() / 2 or not self.digests:
+            return 0
+        held = Digest.objects.filter(
+            pk__in=self.digests.values(), sent_at__isnull=True, claimed_until=self.until
+        )  # any other run that took one wrote a later time
+        until = now + claim_time()
+        kept = _take(held, until)
+        lost = len(self.digests) - len(kept)
+        self.digests, self.until = kept, until
+        return lost
+
+    def release(self) -> None:
+        """Give up the digests not mailed, so the next run sends them at once."""
+        try:
+            Digest.objects.filter(
+                pk__in=self.digests.values(), sent_at__isnull=True, claimed_until=self.until
+            ).update(claimed_until=None)
+        except DatabaseError:
+            log.warning("claims on %s digests kept until they lapse", len(self.digests))
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+def _claim(people: list, today: dt.date, now: dt.datetime, summary: RunSummary) -> _Claim:
+    """Make the batch's missing digests of ``today`` (one INSERT), claim those neither sent
+    nor held by another run (one short transaction), and gather each claimed person's
+    unmailed notifications into their digest (one UPDATE)."""
+    Digest.objects.bulk_create(
+        [Digest(recipient=p, day=today, address=p.email, created_at=now) for p in people],
+        ignore_conflicts=True,  # another run made some first
+    )
+    claimed_at = timezone.now()
+    batch = Digest.objects.filter(recipient__in=people, day=today)
+    won = _take(batch.filter(_claimable(claimed_at)), claimed_at + claim_time())
+    if len(won) < len(people):
+        summary.busy += batch.filter(sent_at__isnull=True).exclude(pk__in=won.values()).count()
+    own = Digest.objects.filter(recipient=OuterRef("recipient"), day=today).values("pk")
+    Notification.objects.filter(_unmailed(today), recipient__in=list(won)).update(
+        digest=Subquery(own)
+    )
+    return _Claim(won, claimed_at + claim_time())
+
+
+def _take(digests: QuerySet[Digest], until: dt.datetime) -> dict[int, int]:
+    """Claim ``digests`` until ``until``; those won, recipient id -> digest id. Only one run
+    can win a digest: on PostgreSQL the rows are locked, and rows another run has locked are
+    skipped (that run's claim decides them); SQLite runs one writing transaction at a time."""
+    with transaction.atomic():
+        won = dict(digests.select_for_update(skip_locked=True).values_list("recipient_id", "pk"))
+        Digest.objects.filter(pk__in=won.values()).update(claimed_until=until)
+    return won
+
+
+def _items(digest_ids) -> dict[int, list[Notification]]:
+    """The notifications of these digests, each in the order its mail lists them."""
+    items: dict[int, list[Notification]] = defaultdict(list)
+    for item in Notification.objects.filter(digest__in=list(digest_ids)).order_by(
+        "kind", "due", "pk"
+    ):
+        items[item.digest_id].append(item)
+    return dict(items)
+
+
+def _send_one(
+    person, digest_id: int, items: list[Notification], today: dt.date, connection, summary
+) -> None:
+    """Mail one digest and mark it sent, or record why not (the next run retries it)."""
+    message = _message(person, today, items, connection)
+    try:
+        _deliver(message, connection)
     except Exception as error:  # any failure: record it, go on, retry next run
         text = f"{type(error).__name__}: {error}"
-        Digest.objects.filter(pk=digest.pk).update(last_error=text[:2000], claimed_until=None)
-        summary.failed.append((digest.address, text))
-        log.warning("digest %s to user %s not sent: %s", digest.pk, user.pk, text)
+        _mark(digest_id, person, last_error=text[:2000])
+        summary.failed.append((person.email, text))
+        log.warning("digest %s to user %s not sent: %s", digest_id, person.pk, text)
         _reset(connection)
         if isinstance(error, OSError) and not isinstance(error, _ONE_MESSAGE):
-            raise MailServerDown(text) from error
+            raise MailServerDown(text, person.pk) from error
         return
-    Digest.objects.filter(pk=digest.pk).update(
-        sent_at=timezone.now(), claimed_until=None, last_error="", subject=message.subject
-    )
-    summary.sent.append(digest.address)
+    _mark(digest_id, person, sent_at=timezone.now(), last_error="", subject=message.subject)
+    summary.sent.append(person.email)
 
 
-def _claim(user, today: dt.date, now: dt.datetime) -> Digest | None:
-    """The user's digest of ``today``, claimed by this run with its notifications gathered;
-    None when it was sent already or another run holds it."""
+def _mark(digest_id: int, person, **outcome) -> None:
+    """Record a send's outcome and end the claim, in a commit of its own.
+
+    On PostgreSQL that commit does not wait for the disk (``synchronous_commit`` off for this
+    transaction only, so nothing outlives it in a pooled session): the wait cost more than
+    the mail. A run killed loses nothing by it; a database that crashes may forget its last
+    moment of commits, in order, and what it forgets here is marks of mails sent, which are
+    sent again: at least once, as when the database is lost before a mark."""
+    digest = Digest.objects.filter(pk=digest_id)
+    outcome.update(claimed_until=None, address=person.email, attempts=F("attempts") + 1)
+    database = transaction.get_connection()
+    if database.vendor != "postgresql":
+        digest.update(**outcome)
+        return
+    with transaction.atomic():
+        with database.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        digest.update(**outcome)
+
+
+def _deliver(message: EmailMessage, connection) -> None:
+    """Send over the run's one SMTP session, opened by the first mail. A server may end a
+    session it finds long (some cap the mails a session carries: they close it, or answer
+    421), so such a failure on a session that carried mail already is tried once more on a
+    fresh one before the mail is taken for refused or the server for down."""
+    fresh = connection.open()  # False: the session was open already
     try:
-        with transaction.atomic():
-            digest, _ = Digest.objects.get_or_create(
-                recipient=user,
-                day=today,
-                defaults={"address": user.email, "created_at": now},
-            )
-    except IntegrityError:  # another run made it first
-        digest = Digest.objects.get(recipient=user, day=today)
-    if digest.sent_at is not None:
-        return None
-    claimed_at = timezone.now()
-    won = (
-        Digest.objects.filter(pk=digest.pk, sent_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=claimed_at))
-        .update(
-            claimed_until=claimed_at + claim_time(), attempts=F("attempts") + 1, address=user.email
-        )
-    )
-    if not won:
-        return None
-    Notification.objects.filter(_unmailed(today), recipient=user).update(digest=digest)
-    digest.refresh_from_db()
-    return digest
+        message.send()
+    except OSError as error:
+        ended = getattr(error, "smtp_code", None) == 421 or not isinstance(error, _ONE_MESSAGE)
+        if fresh is not False or not ended:
+            raise
+        _reset(connection)
+        connection.open()
+        message.send()
 
 
-def _message(user, digest: Digest, items: list[Notification], connection) -> EmailMessage:
+def _message(user, day: dt.date, items: list[Notification], connection) -> EmailMessage:
     by_kind: dict[str, list[Notification]] = defaultdict(list)
     for item in items:
         by_kind[item.kind].append(item)
@@ -473,7 +600,7 @@ def _message(user, digest: Digest, items: list[Notification], connection) -> Ema
         for k in _KIND_ORDER
         if by_kind.get(k) and k != Notification.Kind.MONITOR_DAILY
     )
-    subject = f"[theodoi] Nhắc việc ngày {digest.day:%d/%m/%Y}"
+    subject = f"[theodoi] Nhắc việc ngày {day:%d/%m/%Y}"
     if counts:
         subject += f": {counts}"
     site = getattr(settings, "THEODOI_SITE_URL", "").rstrip("/")
@@ -494,7 +621,7 @@ def _message(user, digest: Digest, items: list[Notification], connection) -> Ema
     return EmailMessage(
         subject=subject,
         body="\n".join(lines),
-        to=[digest.address],
+        to=[user.email],
         connection=connection,
     )
 
