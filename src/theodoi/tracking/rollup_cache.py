@@ -40,7 +40,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import F
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -170,16 +170,21 @@ def forget(program_ids: Iterable[int], *, bodies: Iterable[int] = ()) -> None:
     """The figures of these programs, and of the programs above them, changed; and the
     work lists of these bodies."""
     ids = {pk for pk in program_ids if pk is not None}
-    frontier = set(ids)
+    _forget(ids, above=ids, bodies=bodies)
+
+
+def _forget(ids: set[int], *, above: set[int], bodies: Iterable[int]) -> None:
+    """Move ``ids``, the programs above those of ``above`` (looked up), and ``bodies``."""
+    ids, frontier = set(ids), set(above)
     for _level in range(_DEPTH):
+        if not frontier:
+            break
         parents = set(
             Program.objects.filter(pk__in=frontier, parent_program__isnull=False).values_list(
                 "parent_program_id", flat=True
             )
         )
         frontier = parents - ids
-        if not frontier:
-            break
         ids |= frontier
     _move(
         [program_scope(pk) for pk in ids] + [body_scope(pk) for pk in set(bodies) if pk is not None]
@@ -230,41 +235,59 @@ def changing_everything() -> Iterator[None]:
 
 
 def _move(scopes: list[str]) -> None:
-    if not scopes:
-        return
-    # Create what is missing, then move everything: two writers racing on a new scope both
-    # end up moving it, never leave it where a reader saw it.
-    RollupGeneration.objects.bulk_create(
-        [RollupGeneration(scope=s, n=0) for s in scopes], ignore_conflicts=True
-    )
-    RollupGeneration.objects.filter(scope__in=scopes).update(n=F("n") + 1)
+    """One statement per 500 scopes: create the missing ones at 1, move the others on. In
+    a fixed order, so two writers moving the same scopes lock them in the same order."""
+    table = connection.ops.quote_name(RollupGeneration._meta.db_table)
+    ordered = sorted(set(scopes))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {table} (scope, n) VALUES {', '.join(['(%s, 1)'] * len(chunk))}"
+                f" ON CONFLICT (scope) DO UPDATE SET n = {table}.n + 1",
+                chunk,
+            )
 
 
 # --- What moves which generation -----------------------------------------------------------
 
 
-Affected = tuple[list[int], list[int]]  # programs, bodies
+# What a row changes: programs (its own and the two above it, read in the same query), bodies,
+# and the programs from which to look further up (the rare third level).
+Affected = tuple[set[int], set[int], set[int]]
+_CHAIN = ("program_id", "program__parent_program_id", "program__parent_program__parent_program_id")
+
+
+def _affected(rows: Iterable[tuple]) -> Affected:
+    programs: set[int] = set()
+    bodies: set[int] = set()
+    beyond: set[int] = set()
+    for program, parent, grandparent, body in rows:
+        programs.update(pk for pk in (program, parent, grandparent) if pk is not None)
+        if grandparent is not None:
+            beyond.add(grandparent)
+        if body is not None:
+            bodies.add(body)
+    return programs, bodies, beyond
 
 
 def _of_occurrences(**where: Any) -> Affected:
-    rows = set(
-        Occurrence.objects.filter(**where).values_list(
-            "assignment__task__program_id", "assignment__organization_id"
-        )
-    )
-    return [p for p, _ in rows], [b for _, b in rows if b is not None]
+    chain = [f"assignment__task__{name}" for name in _CHAIN]
+    rows = Occurrence.objects.filter(**where).values_list(*chain, "assignment__organization_id")
+    return _affected(rows)
 
 
 def _of_assignments(**where: Any) -> Affected:
-    rows = set(
-        Assignment.objects.filter(**where).values_list("task__program_id", "organization_id")
-    )
-    return [p for p, _ in rows], [b for _, b in rows if b is not None]
+    chain = [f"task__{name}" for name in _CHAIN]
+    return _affected(Assignment.objects.filter(**where).values_list(*chain, "organization_id"))
 
 
-def _of_task(task: Task) -> Affected:
-    _, bodies = _of_assignments(task=task.pk)
-    return [task.program_id], bodies
+def _of_tasks(*, body: int | None = None, **where: Any) -> Affected:
+    """``body``: the one body (a deleted assignment's); else the bodies of the tasks' work."""
+    tasks = Task.objects.filter(**where)
+    if body is None:
+        return _affected(tasks.values_list(*_CHAIN, "assignments__organization_id"))
+    return _affected((*chain, body) for chain in tasks.values_list(*_CHAIN))
 
 
 # What a saved or deleted row changes: the figures of these programs, the work lists of
@@ -274,12 +297,9 @@ _AFFECTED: dict[type, Callable[[Any], Affected]] = {
     ProgressReport: lambda r: _of_occurrences(pk=r.occurrence_id),
     Extension: lambda e: _of_occurrences(pk=e.occurrence_id),
     Occurrence: lambda o: _of_assignments(pk=o.assignment_id),
-    Assignment: lambda a: (
-        list(Task.objects.filter(pk=a.task_id).values_list("program_id", flat=True)),
-        [a.organization_id],
-    ),
-    Task: _of_task,
-    Section: lambda s: ([s.program_id], []),
+    Assignment: lambda a: _of_tasks(pk=a.task_id, body=a.organization_id),
+    Task: lambda t: _of_tasks(pk=t.pk),
+    Section: lambda s: ({s.program_id}, set(), {s.program_id}),
 }
 # A program's own fields (closed, its term, its parent) reach every list and figure of its
 # bodies; they change rarely.
@@ -290,8 +310,8 @@ def _changed(sender, instance, **kwargs) -> None:
     # Loading fixtures or a backup (raw), or inside changing_everything(): forgotten already.
     if kwargs.get("raw") or _everything_changing.get():
         return
-    programs, bodies = _AFFECTED[sender](instance)
-    forget(programs, bodies=bodies)
+    programs, bodies, beyond = _AFFECTED[sender](instance)
+    _forget(programs, above=beyond, bodies=bodies)
 
 
 def _changed_everything(sender, **kwargs) -> None:
