@@ -95,6 +95,14 @@ def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def analyze() -> None:
+    """Refresh the query planner's statistics after a bulk load. PostgreSQL's autovacuum gets
+    there in its own time; until then a table of a million rows is planned as the few it was,
+    and a task page scans every occurrence (0.8 s nationally, 12 ms after)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def reset_sequences(models: Iterable[type[Model]]) -> None:
     """After rows came with their own ids, PostgreSQL's id sequences must move past them."""
     if connection.vendor != "postgresql":

@@ -58,7 +58,7 @@ from theodoi.tracking.models import (
 )
 from theodoi.tracking.rollup_cache import forget_all
 
-from .bulk import Table, as_json, reset_sequences
+from .bulk import Table, analyze, as_json, reset_sequences
 from .shape import (
     COMMUNE_BODIES,
     DEPARTMENTS,
@@ -355,6 +355,8 @@ def generate(
     run = _Run(shape, random.Random(seed), today, make_password(password), say)
     with transaction.atomic():
         run.everything()
+    say("Cập nhật thống kê cho bộ lập kế hoạch truy vấn (ANALYZE)…")
+    analyze()  # without it PostgreSQL plans for the empty tables it last saw: scans, not indexes
     name = scale if isinstance(scale, str) else "custom"
     manifest = _write_manifest(run, scale=name, seed=seed, password=password)
     return Summary(name, seed, run.w.counts(), time.monotonic() - started, manifest, password)
