@@ -110,12 +110,13 @@ def _page(
     actor = actor_of(request.user)
     if opened_pk is None and opened_row is None and actor is not None:
         # A closed list holds no form: the same for this person until their body's work
-        # changes (rollup_cache.body_scope), the day turns or the language changes.
+        # changes (rollup_cache.body_scope), the day turns or the language changes. The
+        # whole query is in the key: the pager's links repeat it.
         key = "|".join(
             str(part)
             for part in (
-                "work", request.user.pk, actor.organization_id, actor.role, show, number,
-                today, get_language(), head_sign_off_required(),
+                "work", request.user.pk, actor.organization_id, actor.role, show,
+                sorted(request.GET.lists()), today, get_language(), head_sign_off_required(),
             )
         )  # fmt: skip
         scopes = [rollup_cache.body_scope(actor.organization_id)]
