@@ -7,8 +7,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from theodoi.orgs.models import Organization
@@ -16,6 +15,7 @@ from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import example_path
 from theodoi.programs.importer import import_program
 from theodoi.programs.models import Program
+from theodoi.synthetic.bulk import reset_sequences
 from theodoi.tracking.models import Membership, Role
 
 ACCOUNTS = {  # username: (body, role)
@@ -103,11 +103,7 @@ class _Copy:
                         values[i] = kind_of.get(values[i], values[i])
                     objects.append(model(**dict(zip(names, values, strict=True))))
                 model._base_manager.bulk_create(objects, batch_size=500)
-            sql = connection.ops.sequence_reset_sql(no_style(), [m for m, _, _ in self.tables])
-            if sql:
-                with connection.cursor() as cursor:
-                    for statement in sql:
-                        cursor.execute(statement)
+            reset_sequences(model for model, _names, _rows in self.tables)
         return True
 
 
