@@ -254,7 +254,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # An administrator unlocks at once: `theodoi axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the person's body and role with them (one query).
+    "theodoi.web.signin.MemberBackend",
 ]
 AXES_FAILURE_LIMIT = _positive("THEODOI_LOGIN_FAILURES", "5")
 AXES_COOLOFF_TIME = _dt.timedelta(minutes=_positive("THEODOI_LOGIN_LOCK_MINUTES", "15"))

@@ -28,6 +28,7 @@ from theodoi.tracking.policy import (
     allows,
     check,
     refusal,
+    role_may,
     visible_assignments,
     visible_extensions,
     visible_occurrences,
@@ -287,6 +288,15 @@ def test_without_an_object_the_answer_is_for_the_role(w, role):
     column = ROLES.index(role)
     answers = {action: yn(allows(user, action)) for action in IN_GENERAL}
     assert answers == {action: row[column] for action, row in IN_GENERAL.items()}
+
+
+@pytest.mark.parametrize("role", ROLES[:5])  # the members with a role
+def test_what_a_role_may_ever_do_is_what_allows_says_without_an_object(w, role):
+    # The menu asks role_may once per role instead of allows() on every page.
+    user = getattr(w.users, role)
+    assert {a: role_may(Role(user.membership.role), a) for a in Action} == {
+        a: allows(user, a) for a in Action
+    }
 
 
 # --- Invariants ------------------------------------------------------------------------------------

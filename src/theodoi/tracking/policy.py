@@ -234,6 +234,14 @@ def allows(user: AnyUser | None, action: Action, obj: Any = None) -> bool:
     return refusal(user, action, obj) is None
 
 
+def role_may(role: Role, action: Action) -> bool:
+    """Whether ``role`` may ever do ``action`` (on some object): ``allows`` without an object,
+    for a signed-in, active member with that role. What a menu shows."""
+    if action not in ROLE_ACTIONS[role]:
+        return False
+    return role not in BODY_ROLES or _in_scope(Actor(role, 0), action, None)
+
+
 def check(user: AnyUser | None, action: Action, obj: Any = None) -> None:
     """Raise ``PermissionDenied``, with the Vietnamese reason, unless ``user`` may."""
     reason = refusal(user, action, obj)

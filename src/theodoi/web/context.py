@@ -1,13 +1,54 @@
 """What every page needs to draw its menu: the person's body and role, and which parts of
-the application the permission policy lets them open."""
+the application the permission policy lets them open.
+
+Every page pays for this, so it is kept cheap: the menu depends on the role alone and is
+made once per role, its links once per process (`links`); the unread count and the demo banner's
+question are one query, written out: the ORM spent more time composing it than the database
+did answering it."""
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from theodoi.tracking.models import Notification, ProgressReport
-from theodoi.tracking.policy import Action, actor_of, allows
+from theodoi.tracking.models import Notification, ProgressReport, Role
+from theodoi.tracking.policy import BODY_ROLES, Action, actor_of, role_may
+
+from .links import link
+
+_OFFICE = "office"  # the roles that see every body's work (the office, leaders, administrators)
+
+# (URL name, label, what the role needs: an action it may do, _OFFICE, or None for anyone)
+_MENU = (
+    ("web:dashboard", _("Tổng quan"), _OFFICE),
+    ("web:national", _("Tổng hợp"), _OFFICE),
+    ("web:programs", _("Chương trình"), None),
+    ("web:my_work", _("Việc của cơ quan"), Action.CREATE_REPORT),
+    ("web:review", _("Chờ xử lý"), Action.REVIEW_REPORT),
+    ("web:plans", _("Kế hoạch cá nhân"), Action.VIEW_PERSONAL_PLAN),
+    ("web:evaluation", _("Đánh giá"), Action.EVALUATE),
+    ("web:organizations", _("Cơ quan"), None),
+    ("web:search", _("Tìm kiếm"), None),
+    ("web:reports", _("Báo cáo"), Action.PRODUCE_REPORT),
+    ("web:import", _("Nhập văn bản"), Action.IMPORT_PROGRAM),
+)
+
+
+@cache
+def _entries(role: Role) -> tuple[tuple[str, object], ...]:
+    """The menu's (URL name, label) for a role: what the permission policy lets it open."""
+    shown = []
+    for name, label, needs in _MENU:
+        if needs == _OFFICE:
+            allowed = role not in BODY_ROLES
+        else:
+            allowed = needs is None or role_may(role, needs)
+        if allowed:
+            shown.append((name, label))
+    return tuple(shown)
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -15,29 +56,25 @@ def navigation(request: HttpRequest) -> dict:
     actor = actor_of(user) if user is not None else None
     if actor is None:
         return {"membership": None, "menu": []}
-    menu = []
-    if actor.sees_everything:  # the office, leaders, administrators
-        menu.append(("web:dashboard", _("Tổng quan")))
-        menu.append(("web:national", _("Tổng hợp")))
-    menu.append(("web:programs", _("Chương trình")))
-    if allows(user, Action.CREATE_REPORT):
-        menu.append(("web:my_work", _("Việc của cơ quan")))
-    if allows(user, Action.REVIEW_REPORT):
-        menu.append(("web:review", _("Chờ xử lý")))
-    if allows(user, Action.VIEW_PERSONAL_PLAN):
-        menu.append(("web:plans", _("Kế hoạch cá nhân")))
-    if allows(user, Action.EVALUATE):
-        menu.append(("web:evaluation", _("Đánh giá")))
-    menu.append(("web:organizations", _("Cơ quan")))
-    menu.append(("web:search", _("Tìm kiếm")))
-    if allows(user, Action.PRODUCE_REPORT):
-        menu.append(("web:reports", _("Báo cáo")))
-    if allows(user, Action.IMPORT_PROGRAM):
-        menu.append(("web:import", _("Nhập văn bản")))
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    menu = [(name, link(name), label) for name, label in _entries(actor.role)]
+    unread, demo_data = _unread_and_demo(user.pk)
     return {
         "membership": user.membership,
         "menu": menu,
         "unread_notifications": unread,
-        "demo_data": ProgressReport.objects.filter(demo=True).exists(),
+        "demo_data": demo_data,
     }
+
+
+def _unread_and_demo(user_id: int) -> tuple[int, bool]:
+    """The person's unread notifications, and whether any progress report is demo data (the
+    banner): both indexed (`notification_unread`, `report_demo`), in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {Notification._meta.db_table}"
+            " WHERE recipient_id = %s AND read_at IS NULL),"
+            f" EXISTS (SELECT 1 FROM {ProgressReport._meta.db_table} WHERE demo)",
+            [user_id],
+        )
+        unread, demo = cursor.fetchone()
+    return unread, bool(demo)

@@ -1,4 +1,4 @@
-"""Filters for showing dates, rates and statuses the way Vietnamese offices write them."""
+"""Filters for showing dates, rates and statuses the way Vietnamese offices write them; `link`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from theodoi.tracking import status as rules
+from theodoi.web.links import link
 
 register = template.Library()
 
@@ -98,3 +99,9 @@ def nfc(value) -> str:
     import unicodedata
 
     return unicodedata.normalize("NFC", str(value))
+
+
+@register.simple_tag(name="link")
+def link_tag(name: str) -> str:
+    """``{% url name %}`` for a page without arguments, reversed once per process."""
+    return link(name)
