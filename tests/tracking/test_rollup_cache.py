@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from theodoi.orgs.models import Organization
 from theodoi.programs.importer import import_program
-from theodoi.programs.models import Occurrence, Program
+from theodoi.programs.models import Assignment, Occurrence, Program
 from theodoi.tracking import rollup_cache
 from theodoi.tracking.models import RollupCache, RollupGeneration
 from theodoi.tracking.reports import review_report, save_report, submit_report
@@ -96,16 +96,48 @@ def test_a_kept_text_changes_with_its_bodys_work_only(program, users):
     assert kept(btgtu, theirs) == "1"  # another body's list is still current
 
 
-def test_an_amended_program_is_recomputed_and_its_rows_move_one_generation(program, tmp_path):
+def _bodies_of(program: Program) -> set[str]:
+    return {
+        rollup_cache.body_scope(pk)
+        for pk in Assignment.objects.filter(task__program=program, organization__isnull=False)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    }
+
+
+def test_an_amended_program_is_recomputed_and_no_other_program(program, tmp_path):
     from tests.programs.test_importer import amended_copy
 
-    compute = Counting()
+    other = Program.objects.create(number="99-CTr/KHAC", title="Chương trình khác")
+    compute, others = Counting(), Counting()
     rollup_cache.cached("test", program, DAY, compute)
-    RollupGeneration.objects.all().delete()
+    rollup_cache.cached("test", other, DAY, others)
+    bodies_before = _bodies_of(program)
+    before = dict(RollupGeneration.objects.values_list("scope", "n"))
     import_program(path=amended_copy(tmp_path))
     assert rollup_cache.cached("test", program, DAY, compute) == 2
-    # Hundreds of rows saved, one generation moved: the rows' own receivers kept quiet.
-    assert list(RollupGeneration.objects.values_list("scope", flat=True)) == ["all"]
+    assert rollup_cache.cached("test", other, DAY, others) == 1  # still kept
+    # Hundreds of rows saved; the program and its bodies' work lists moved once each (the
+    # rows' own receivers kept quiet), nothing global.
+    after = dict(RollupGeneration.objects.values_list("scope", "n"))
+    steps = {scope: n - before.get(scope, 0) for scope, n in after.items()}
+    moved = {scope for scope, step in steps.items() if step}
+    assert moved == {rollup_cache.program_scope(program.pk)} | bodies_before | _bodies_of(program)
+    assert {steps[scope] for scope in moved} == {1}
+
+
+def test_a_new_lower_program_reaches_the_program_above_only(program, tmp_path):
+    from tests.programs.test_importer import example_path
+
+    other = Program.objects.create(number="99-CTr/KHAC", title="Chương trình khác")
+    compute, others = Counting(), Counting()
+    rollup_cache.cached("test", program, DAY, compute)
+    rollup_cache.cached("test", other, DAY, others)
+    import_program(path=example_path(), number="02-KH/CAPDUOI", parent=program.number)
+    lower = Program.objects.get(number="02-KH/CAPDUOI")
+    assert lower.parent_program_id == program.pk
+    assert rollup_cache.cached("test", program, DAY, compute) == 2  # its lower program is new
+    assert rollup_cache.cached("test", other, DAY, others) == 1
 
 
 def test_a_computation_that_overlaps_a_change_is_not_kept(program):

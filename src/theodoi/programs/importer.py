@@ -118,12 +118,13 @@ def import_program(
     Raises theodoi.parsing.ParseError for a document that cannot be read and ProgramImportError
     for one that cannot be stored as asked; either way nothing is written.
     """
-    from theodoi.tracking.rollup_cache import changing_everything
+    from theodoi.tracking.rollup_cache import changing_programs
 
     draft = parse_file(path, registry=registry_from_database())
     digest = content_digest(draft)
-    # The figures of this program and of those above it change.
-    with transaction.atomic(), changing_everything():
+    # The figures of this program and of those above it (before and after a new parent)
+    # change, and its bodies' work lists; no other program's.
+    with transaction.atomic(), changing_programs() as changes:
         links = _parent_links(parent, parent_task)
         if draft.term is None and links["parent_program"] is not None:
             upper = links["parent_program"]
@@ -133,7 +134,10 @@ def import_program(
         if program is not None and links["parent_program"] is not None:
             _check_not_below(program, links["parent_program"])
         if program is not None:
+            changes.program(program.pk)
             if parent:
+                if program.parent_program_id is not None:
+                    changes.figures_of(program.parent_program_id)
                 Program.objects.filter(pk=program.pk).update(**links)
             latest = program.current_version
             if latest is not None and latest.source_sha256 == digest:
@@ -142,6 +146,7 @@ def import_program(
         chosen, derived = _number_for(draft, number)
         summary = _Importer(draft, progress).create(chosen, derived, path, digest)
         Program.objects.filter(number=chosen).update(**links)
+        changes.program(Program.objects.get(number=chosen).pk)
         return summary
 
 
