@@ -210,6 +210,7 @@ CSRF_TRUSTED_ORIGINS = [THEODOI_SITE_URL] if "://" in THEODOI_SITE_URL else []
 # A session ends after THEODOI_SESSION_HOURS (default 8) without a request: a session in use
 # is renewed every few minutes (web.security.SessionRefreshMiddleware).
 SESSION_COOKIE_AGE = _positive("THEODOI_SESSION_HOURS", "8") * 3600
+SESSION_ENGINE = "theodoi.web.sessions"  # Django's database sessions, read without the ORM
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 
