@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 
 
@@ -17,3 +19,9 @@ def link(name: str) -> str:
 def _reversed(name: str, prefix: str) -> str:
     # The script prefix is in the key: the same process could serve under two mount points.
     return reverse(name)
+
+
+@receiver(setting_changed)
+def _urls_changed(*, setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":  # as Django forgets its own resolvers (tests)
+        _reversed.cache_clear()
