@@ -71,6 +71,24 @@ def test_text_search_returns_the_occurrences_of_the_tasks_found(client_for, exam
     assert f'data-count="occurrences">{len(expected)}<' in response.content.decode()
 
 
+def test_a_text_search_pages_in_due_date_order(client_for, example):
+    client = client_for("monitor")
+    tasks = [t.pk for t in Task.objects.all() if " to chuc" in " " + fold(t.text)]
+    expected = list(
+        Occurrence.objects.filter(
+            assignment__task__in=tasks, assignment__organization__isnull=False
+        )
+        .order_by("due_date", "assignment__task__position", "pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) > 50
+    first = client.get(reverse("web:search"), {"q": "to chuc"})
+    second = client.get(reverse("web:search"), {"q": "to chuc", "page": 2})
+    assert first.context["count"] == len(expected)
+    shown = [o.pk for o, _state in first.context["rows"] + second.context["rows"]]
+    assert shown == expected[: len(shown)] and len(shown) > 50
+
+
 def test_a_task_key_finds_the_tasks_numbered_under_it(client_for, example):
     response = client_for("staff").get(reverse("web:search"), {"q": "B.III.3.3"})
     assert found_keys(response) == TOURISM
@@ -197,7 +215,7 @@ def test_bad_values_are_told_next_to_their_field(client_for, example):
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "“31/02/2021” không phải là ngày (dd/mm/yyyy)." in errors["due_from"]
-    assert "Không có cơ quan mã “qn.khong-co”." in errors["body"]
+    assert "Không có cơ quan nào có mã hoặc tên “qn.khong-co”." in errors["body"]
     assert set(errors) == {"due_from", "body", "status", "area", "program"}
     html = response.content.decode()
     assert "không phải là ngày" in html and 'id="search-errors"' in html

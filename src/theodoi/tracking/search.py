@@ -37,13 +37,14 @@ def find_occurrences(
     *,
     status: str | None = None,
     as_of: dt.date,
-) -> tuple[QuerySet[Occurrence] | list[Occurrence], dict[int, OccurrenceStatus] | None]:
+) -> tuple[QuerySet[Occurrence] | Rows, dict[int, OccurrenceStatus] | None]:
     """``rows`` (the ones the policy lets the caller see) narrowed by ``criteria`` and
     ``status`` (one of ``STATUS_FILTERS``) as of ``as_of``, in the order of the due date and
     the task's place in the program.
 
-    Returns the rows and, when they had to be judged to filter them, their statuses by id
-    (``None`` otherwise: the caller judges the page it shows with ``judge``).
+    Returns the rows (a queryset, or ``Rows`` when a text, a status or a due range was
+    asked) and, when they had to be judged to filter them, their statuses by id (``None``
+    otherwise: the caller judges the page it shows with ``judge``).
     """
     if status is not None and status not in STATUS_FILTERS:
         raise ValueError(f"unknown status filter {status!r}")
@@ -60,6 +61,12 @@ def find_occurrences(
         .order_by("due_date", "assignment__task__position", "pk")
     )
     if not status and due_also is None:
+        if criteria.text.strip():
+            # Listed once, in order: the database starts from the tasks the text index finds.
+            # Asked for a count and then one page, PostgreSQL walks every occurrence in due
+            # order hoping to meet the matches early, a second for a phrase of a few thousand
+            # tasks nationally (they meet late: "tổng kết" work is due at the end).
+            return Rows(found, list(found.values_list("pk", flat=True))), None
         return found, None
     # Judged as plain values (a country's overdue work is a million rows); only the page
     # shown is loaded whole (``Rows``).

@@ -2,9 +2,14 @@
 by text without diacritics, area, body, role, status as of a date, and due dates.
 
 Every filter is a GET parameter, so a result is a link to share: ``q``, ``program`` (id),
-``area`` (section id, with the sections below it), ``body`` (organisation code), ``role``,
-``status`` (a status bucket or ``due_soon``), ``due_from``/``due_to`` (yyyy-mm-dd or
-dd/mm/yyyy), ``as_of`` (the day statuses are judged at; today by default), ``page``.
+``area`` (section id, with the sections below it), ``body`` (organisation code, or a name as
+typed), ``role``, ``status`` (a status bucket or ``due_soon``), ``due_from``/``due_to``
+(yyyy-mm-dd or dd/mm/yyyy), ``as_of`` (the day statuses are judged at; today by default),
+``page``.
+
+The form stays small at a country's size: areas are those of the chosen program (or of the
+top-level programs the picker lists), and bodies are a list only up to ``BODY_LIST_LIMIT``;
+past that the body is typed, by code or name without diacritics.
 
 The rows come from ``theodoi.tracking.search.find_occurrences``, as the API's occurrence list
 does: the database filters, then statuses judged only when a status or due range is asked.
@@ -13,10 +18,12 @@ does: the database filters, then statuses judged only when a status or due range
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from theodoi.orgs.models import Organization
+from theodoi.parsing.text import fold
 from theodoi.programs.models import Assignment, Occurrence, Program, Section, Task
 from theodoi.programs.search import (
     ROLES,
@@ -38,6 +46,12 @@ from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL
 from .common import member_required, parse_day, picker_choices
 
 PER_PAGE = 50
+# Up to this many bodies the body filter is a list; past it (a country's ten thousand) a field
+# where the body's code or name is typed: a list that long is slow to send and useless to scroll.
+BODY_LIST_LIMIT = 1000
+# How many bodies an ambiguous name lists to choose from.
+CANDIDATES_SHOWN = 8
+_CODE_AT_END = re.compile(r"\(([^()\s]+)\)\s*$")
 ASKING = ("q", "program", "area", "body", "role", "status", "due_from", "due_to")
 
 
@@ -72,6 +86,9 @@ class SearchForm(forms.Form):
         self.fields["role"].error_messages.update(unknown)
         self.fields["status"].choices = [("", ""), *status_choices()]
         self.fields["status"].error_messages.update(unknown)
+        # A body name typed that several bodies answer: the ones to choose from.
+        self.body_candidates: list[Organization] = []
+        self.more_bodies = False
 
     def _day(self, name: str) -> dt.date | None:
         raw = self.cleaned_data.get(name, "").strip()
@@ -104,12 +121,19 @@ class SearchForm(forms.Form):
         raw = self.cleaned_data.get("body", "").strip()
         if not raw:
             return None
-        found = Organization.objects.filter(code=raw).first()
-        if found is None:
+        found = bodies_named(raw)
+        if len(found) == 1:
+            return found[0]
+        if not found:
             raise forms.ValidationError(
-                _("Không có cơ quan mã “%(value)s”."), params={"value": raw}
+                _("Không có cơ quan nào có mã hoặc tên “%(value)s”."), params={"value": raw}
             )
-        return found
+        self.body_candidates = found[:CANDIDATES_SHOWN]
+        self.more_bodies = len(found) > CANDIDATES_SHOWN
+        raise forms.ValidationError(
+            _("“%(value)s” khớp với nhiều cơ quan; chọn một dưới đây, hoặc gõ đủ tên hay mã."),
+            params={"value": raw},
+        )
 
     def clean_area(self) -> Section | None:
         raw = self.cleaned_data.get("area", "").strip()
@@ -161,14 +185,21 @@ def search(request: HttpRequest) -> HttpResponse:
     # Fields typed well keep their value even when another field has an error.
     day = form.cleaned_data.get("as_of") or _fallback_day(form)
     chosen = form.cleaned_data.get("program")
+    area = form.cleaned_data.get("area")
+    body = form.cleaned_data.get("body")
+    programs = picker_choices(chosen)
+    bodies = _body_choices(chosen)
     context = {
         "form": form,
         "asked": asked,
         "as_of": day,
-        "programs": picker_choices(chosen),
+        "programs": programs,
         "program": chosen,
-        "sections": _section_choices(chosen),
-        "bodies": _with_chosen(_body_choices(chosen), form.cleaned_data.get("body")),
+        "sections": _section_choices([chosen] if chosen else programs, area),
+        "bodies": None if bodies is None else _with_chosen(bodies, body),
+        "body": body,
+        "body_candidates": form.body_candidates,
+        "more_bodies": form.more_bodies,
         "roles": role_choices(),
         "status_options": status_choices(),
         "values": _values(form),
@@ -176,6 +207,39 @@ def search(request: HttpRequest) -> HttpResponse:
     if asked and valid:
         context.update(_results(request, form.criteria(), form.cleaned_data, day))
     return render(request, "web/search.html", context)
+
+
+def bodies_named(typed: str) -> list[Organization]:
+    """The bodies ``typed`` may mean, best first: the body with that code (as a link or a list
+    passes it, or at the end in brackets, as the typed field shows a chosen body); else those
+    whose name or other name (alias) is ``typed``, diacritics and case aside; else those whose
+    name or alias contains it. Several are listed to choose from (at most one more than
+    ``CANDIDATES_SHOWN``): those with work first, by name."""
+    typed = typed.strip()
+    coded = _CODE_AT_END.search(typed)
+    for code in (typed, coded.group(1) if coded else None):
+        if code:
+            found = Organization.objects.filter(code=code).first()
+            found = found or Organization.objects.filter(code__iexact=code).first()
+            if found is not None:
+                return [found]
+    key = fold(typed)
+    if not key:
+        return []
+    for condition in (
+        Q(name_key=key) | Q(aliases__key=key),
+        Q(name_key__contains=key) | Q(aliases__key__contains=key),
+    ):
+        rows = (
+            Organization.objects.filter(condition)
+            .distinct()
+            .annotate(has_work=Exists(Assignment.objects.filter(organization=OuterRef("pk"))))
+            .order_by("-has_work", "name_key", "pk")
+        )
+        found = list(rows[: CANDIDATES_SHOWN + 1])
+        if found:
+            return found
+    return []
 
 
 def _results(request: HttpRequest, criteria: Criteria, data: dict, day: dt.date) -> dict:
@@ -241,24 +305,33 @@ def _values(form: SearchForm) -> dict[str, str]:
     return values
 
 
-def _section_choices(program: Program | None) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The sections to choose an area from, grouped by program (newest program first)."""
-    sections = Section.objects.only("pk", "number", "title", "program_id")
-    if program is not None:
-        sections = sections.filter(program=program)
-    numbers = dict(Program.objects.values_list("pk", "number"))
+def _section_choices(
+    programs: list[Program], area: Section | None
+) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The sections to choose an area from, grouped by program (newest program first): those
+    of ``programs`` (the chosen one, or the programs the picker lists), and of the area asked
+    for. A country's fifteen thousand sections are reached by choosing their program first."""
+    numbers = {p.pk: p.number for p in programs}
+    if area is not None and area.program_id not in numbers:
+        numbers[area.program_id] = area.program.number
+    sections = Section.objects.filter(program_id__in=numbers).only(
+        "pk", "number", "title", "program_id"
+    )
     groups: dict[int, list[tuple[int, str]]] = {}
     for s in sections.order_by("-program_id", "position"):
         groups.setdefault(s.program_id, []).append((s.pk, f"{s.number}. {_clip(s.title, 70)}"))
     return [(numbers[pk], options) for pk, options in groups.items()]
 
 
-def _body_choices(program: Program | None) -> list[tuple[str, str]]:
-    """The bodies that have work in the program (every program when none is chosen)."""
-    rows = Organization.objects.filter(assignments__isnull=False)
+def _body_choices(program: Program | None) -> list[tuple[str, str]] | None:
+    """The bodies that have work in the program (in any program when none is chosen), or
+    None when there are more than ``BODY_LIST_LIMIT``: the body is then typed."""
+    work = Assignment.objects.filter(organization=OuterRef("pk"))
     if program is not None:
-        rows = rows.filter(assignments__task__program=program)
-    return list(rows.distinct().order_by("name_key").values_list("code", "name"))
+        work = work.filter(task__program=program)
+    rows = Organization.objects.filter(Exists(work)).order_by("name_key", "pk")
+    found = list(rows.values_list("code", "name")[: BODY_LIST_LIMIT + 1])
+    return None if len(found) > BODY_LIST_LIMIT else found
 
 
 def _with_chosen(bodies: list[tuple[str, str]], chosen: Organization | None) -> list:
