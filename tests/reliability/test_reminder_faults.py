@@ -1,13 +1,15 @@
 """`theodoi remind` against a real SMTP server that fails: down, it says so, exits 1 and marks
 nothing sent, and once it is back every person gets their digest exactly once; a run killed
 (SIGKILL) while mailing leaves no one mailed twice and no one forgotten; two runs at once mail
-each person once, and a run whose batch takes longer to mail than its claim lasts keeps the
-claim, so a second run mails nobody twice."""
+each person once, in one batch as in batches mailed at once by threads; a run's threads mail
+each person once and mark each digest sent; and a run whose batch takes longer to mail than
+its claim lasts keeps the claim, so a second run mails nobody twice."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import threading
 import time
 
@@ -128,12 +130,16 @@ def site(template, tmp_path):
     copy.drop()
 
 
-def mail_env(server: Server, claim: int = 600) -> dict[str, str]:
+def mail_env(server: Server, claim: int = 600, batch: int = 200) -> dict[str, str]:
     return {
         "THEODOI_EMAIL_HOST": "127.0.0.1",
         "THEODOI_EMAIL_PORT": str(server.port),
         "THEODOI_REMIND_CLAIM_SECONDS": str(claim),
+        "THEODOI_REMIND_BATCH": str(batch),
     }
+
+
+ON_POSTGRESQL = bool(os.environ.get("THEODOI_TEST_DATABASE_URL"))
 
 
 def test_a_run_killed_while_mailing_then_rerun_mails_each_person_once(site, server):
@@ -214,11 +220,40 @@ def test_a_run_slower_than_its_claim_keeps_it_and_a_second_run_sends_nothing_twi
     assert digests(site) == {"held": 0, "sent": 3, "free": 0}
 
 
-def test_two_runs_at_once_mail_each_person_once(site, server):
+@pytest.mark.parametrize("batch", [200, 1], ids=["one-batch", "batches-in-threads"])
+def test_two_runs_at_once_mail_each_person_once(site, server, batch):
+    """Batches of one person: on PostgreSQL each run mails its three batches at once in
+    threads, so six senders meet over three digests."""
     server.delay = 0.5  # slow enough for the two runs to meet
-    runs = [site.start("remind", "--today", DAY, env=mail_env(server)) for _ in range(2)]
+    env = mail_env(server, batch=batch)
+    runs = [site.start("remind", "--today", DAY, env=env) for _ in range(2)]
     deadline = dt.datetime.now() + dt.timedelta(minutes=10)
     for run in runs:
         run.wait(timeout=max(1, (deadline - dt.datetime.now()).total_seconds()))
     assert [run.returncode for run in runs] == [0, 0]
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
+
+
+def test_a_run_mailing_batches_in_threads_mails_and_marks_each_once(site, server):
+    """On PostgreSQL a run mails several batches at once, each in a thread with its own
+    database connection and SMTP session (SQLite: one at a time): each person gets one
+    digest, each digest is marked sent with its subject and its claim ended, and a second
+    run sends nothing."""
+    run = site.run("remind", "--today", DAY, "-v", "2", **mail_env(server, batch=1))
+    assert run.returncode == 0, run.stderr
+    assert "3 thư đã gửi" in run.stdout
+    assert f"({3 if ON_POSTGRESQL else 1} luồng gửi)" in run.stdout
+    assert server.received() == dict.fromkeys(ADDRESSES, 1)
+    out = site.python(
+        "from theodoi.tracking.models import Digest\n"
+        "for d in Digest.objects.order_by('address'):\n"
+        "    print(d.address, d.sent_at is not None, d.claimed_until, d.attempts,"
+        " repr(d.last_error), d.subject, sep='|')\n"
+    )
+    subject = "[theodoi] Nhắc việc ngày 24/03/2021: 5 sắp đến hạn"
+    assert out.splitlines() == [
+        f"{address}|True|None|1|''|{subject}" for address in sorted(ADDRESSES)
+    ]
+    again = site.run("remind", "--today", DAY, **mail_env(server, batch=1))
+    assert again.returncode == 0 and "0 thư đã gửi" in again.stdout
     assert server.received() == dict.fromkeys(ADDRESSES, 1)

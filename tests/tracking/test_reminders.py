@@ -2,17 +2,21 @@
 127.0.0.1: exactly the expected digests, never twice, one refused address blocking nobody and
 retried on the next run, in batches of one person as in one batch; the monitor's daily
 digest; extensions and weekly overdue reminders; a batch's cost (a query a digest, one SMTP
-session) and a server that ends sessions early."""
+session) and a server that ends sessions early; a digest's bytes read as the message Django
+would write, and other mail backends get the same digest."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email
 import re
 import zoneinfo
+from email.policy import default
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +29,7 @@ from theodoi.parsing import example_path
 from theodoi.programs.importer import import_program
 from theodoi.programs.models import Occurrence
 from theodoi.tracking.extensions import decide_extension, request_extension
+from theodoi.tracking.mailing import Mail
 from theodoi.tracking.models import Digest, Membership, Notification, Role
 from theodoi.tracking.reminders import collect, mark_read, run_reminders, send_digests, unread
 from theodoi.tracking.reports import save_report, submit_report
@@ -342,3 +347,42 @@ def test_bad_dates_are_refused_with_a_clear_message(capsys):
     assert exit.value.code == 2
     assert "ngày không hợp lệ '24/03/2021'" in capsys.readouterr().err
     assert not Notification.objects.exists()
+
+
+LONG = "Ủy ban nhân dân tỉnh " * 60  # one line of 1,260 characters: too long for SMTP
+
+
+@pytest.mark.parametrize("body", ["Kính gửi Tổ chức,\n\nQUÁ HẠN\n- B.1. Việc — hạn.\n", LONG])
+def test_a_digest_reads_as_the_message_django_writes(settings, body):
+    """The digest's bytes are written without Django's EmailMessage (a millisecond a mail
+    saved), so they are checked against it: the same headers in the same order, the same
+    decoded subject, sender and text, lines ended by CRLF as SMTP wants."""
+    settings.DEFAULT_FROM_EMAIL = "Văn phòng Tỉnh ủy <vanphong@example.vn>"
+    subject = "[theodoi] Nhắc việc ngày 24/03/2021: 4 quá hạn, 1 sắp đến hạn"
+    raw = Mail(to="tochuc@example.vn", subject=subject, body=body).as_bytes()
+    ours = email.message_from_bytes(raw, policy=default)
+    django = EmailMessage(subject=subject, body=body, to=["tochuc@example.vn"]).message()
+    theirs = email.message_from_bytes(django.as_bytes(linesep="\r\n"), policy=default)
+    assert ours.keys() == theirs.keys()
+    for name in ("Content-Type", "MIME-Version", "Content-Transfer-Encoding", "From", "To"):
+        assert str(ours[name]) == str(theirs[name]), name
+    assert smtp.subject(ours) == smtp.subject(theirs) == subject
+    assert str(ours["From"]) == "Văn phòng Tỉnh ủy <vanphong@example.vn>"
+    assert ours.get_content() == theirs.get_content()
+    assert ours.get_content().replace("\r\n", "\n") == body
+    assert ours["Date"] and ours["Message-ID"].endswith(">")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_other_mail_backends_get_the_same_digest(world, mailoutbox, settings):
+    """The outbox folder (no SMTP server configured) and the tests' memory get a Django
+    EmailMessage: the same digest."""
+    settings.THEODOI_SITE_URL = "https://theodoi.example.vn"
+    summary = run_reminders(today=D(2021, 3, 24))
+    assert sorted(summary.sent) == ["tochuc@example.vn", "truongban@example.vn"]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(summary.sent)
+    message = mailoutbox[0]
+    assert message.subject == "[theodoi] Nhắc việc ngày 24/03/2021: 5 sắp đến hạn"
+    assert message.body.count("còn 7 ngày") == 5
+    assert "https://theodoi.example.vn/tasks/" in message.body

@@ -31,7 +31,11 @@ rows another run has locked; SQLite runs one writing transaction at a time), mov
 claimed people's unmailed notifications into their digests (one UPDATE) and reads them (one
 query). A digest left empty (another run took its notifications) is deleted, never mailed.
 Then it mails the batch one digest at a time over one SMTP session, marking each sent (its
-own commit, which on PostgreSQL does not wait for the disk) as soon as the server took it. A
+own commit, which on PostgreSQL does not wait for the disk) as soon as the server took it,
+before the next mail. On PostgreSQL a run mails ``THEODOI_REMIND_WORKERS`` batches at once
+(default 4), each in a thread of its own with its own database connection and SMTP session:
+a mail spends most of its time waiting for the server and the database, which threads wait
+for together; each thread claims, mails and marks its batch exactly as a run alone would. A
 claim lasts ``THEODOI_REMIND_CLAIM_SECONDS`` (default 600) and is renewed while the batch is
 sent whenever less than half of it is left, so a slow server never lets a second run send
 the same digests (one mail takes far less than half a claim: the SMTP timeout is 30
@@ -52,21 +56,25 @@ outage tells only that day's reminders: stale ones are not made up for the misse
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-import smtplib
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
-from django.db import DatabaseError, transaction
+from django.core.mail import get_connection
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from theodoi.programs.models import DOING_ROLES, Occurrence
 
+from . import mailing
 from . import status as status_rules
 from .models import (
     Digest,
@@ -86,6 +94,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 600  # how long a run holds digests it sends (THEODOI_REMIND_CLAIM_SECONDS)
 BATCH = 200  # people whose digests a run claims and reads at once (THEODOI_REMIND_BATCH)
+WORKERS = 4  # batches a run mails at once on PostgreSQL (THEODOI_REMIND_WORKERS)
 FOLD_DAYS = 7  # unsent notifications older than this are no longer worth a mail
 _BODY_ROLES = (Role.STAFF, Role.HEAD)  # who hears about a body's deadlines
 _KIND_ORDER = [
@@ -113,19 +122,12 @@ class RunSummary:
     busy: int = 0  # digests of the day, not sent, that another run holds
     unreachable: str = ""  # why the mail server could not be reached, if it could not
     left: int = 0  # people not mailed this run because the server could not be reached
+    seconds: dict[str, float] = field(default_factory=dict)  # "collect", "send": wall time
+    workers: int = 0  # batches mailed at once
 
 
 class MailServerDown(Exception):
     """The mail server cannot be reached: every other send of the run would fail as well."""
-
-    def __init__(self, error: str, recipient_id: int) -> None:
-        super().__init__(error)
-        self.recipient_id = recipient_id  # whose mail found it down
-
-
-# Refusals of one message; any other OSError (SMTPException is one) is the server's or the
-# network's: refused connection, timeout, disconnection, failed greeting or login.
-_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def claim_time() -> dt.timedelta:
@@ -141,6 +143,15 @@ def batch_size() -> int:
     return max(1, int(getattr(settings, "THEODOI_REMIND_BATCH", BATCH)))
 
 
+def workers() -> int:
+    """How many batches a run mails at once. One on SQLite (one writer at a time), and when
+    the caller is inside a transaction (other connections would not see its rows)."""
+    database = transaction.get_connection()
+    if database.vendor != "postgresql" or database.in_atomic_block:
+        return 1
+    return max(1, int(getattr(settings, "THEODOI_REMIND_WORKERS", WORKERS)))
+
+
 def remind_days() -> tuple[int, ...]:
     """Days before a due date on which to remind (``THEODOI_REMIND_DAYS``, e.g. "7,3,1")."""
     return tuple(getattr(settings, "THEODOI_REMIND_DAYS", (7, 3, 1)))
@@ -154,26 +165,53 @@ def overdue_weekday() -> int:
 def run_reminders(*, today: dt.date, now: dt.datetime | None = None) -> RunSummary:
     """Store the day's notifications, then mail the digests."""
     summary = RunSummary(day=today)
+    started = time.monotonic()
     summary.created = collect(today, now=now)
+    summary.seconds["collect"] = time.monotonic() - started
+    started = time.monotonic()
     send_digests(today, now=now, summary=summary)
+    summary.seconds["send"] = time.monotonic() - started
     return summary
+
+
+@contextlib.contextmanager
+def _postgres_local(**values: str) -> Iterator[None]:
+    """A transaction with these PostgreSQL settings for it alone (``SET LOCAL``: nothing
+    outlives it in a pooled session). Other databases: no transaction, no setting."""
+    database = transaction.get_connection()
+    if database.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with database.cursor() as cursor:
+            for name, value in values.items():
+                cursor.execute(f"SET LOCAL {name} TO {value}")
+        yield
 
 
 # -- collecting ---------------------------------------------------------------------------------
 
 
 def collect(today: dt.date, *, now: dt.datetime | None = None) -> int:
-    """Store the notifications of ``today``; returns how many were new."""
+    """Store the notifications of ``today``; returns how many were new.
+
+    The reads run without PostgreSQL's JIT compiler: the planner's guesses for the weekly
+    day's queries (a country's past work) are far off, and compiling took 2 of their 5
+    seconds. The rows are written in one commit that does not wait for the disk: a
+    database that crashes and forgets them forgets all that followed as well, and the next
+    run stores them again."""
     now = now or timezone.now()
-    rows = _deadline_notifications(today, now) + _monitor_notifications(today, now)
-    if not rows:
-        return 0
-    existing = set(
-        Notification.objects.filter(day=today).values_list("recipient_id", "kind", "key")
-    )
+    with _postgres_local(jit="off"):
+        rows = _deadline_notifications(today, now) + _monitor_notifications(today, now)
+        if not rows:
+            return 0
+        existing = set(
+            Notification.objects.filter(day=today).values_list("recipient_id", "kind", "key")
+        )
     new = [n for n in rows if (n.recipient_id, n.kind, n.key) not in existing]
     # Another run may insert the same rows meanwhile: the unique constraint keeps one.
-    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    with _postgres_local(synchronous_commit="off"):
+        Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=5000)
     return len(new)
 
 
@@ -212,43 +250,73 @@ def _candidates(today: dt.date) -> QuerySet[Occurrence]:
         Occurrence.objects.filter(when, doing, assignment__organization__isnull=False)
         .exclude(status=Occurrence.Status.WITHDRAWN)
         .exclude(Exists(settled))
-        .select_related("assignment__task", "assignment__organization")
     )
 
 
-_CHUNK = 5000  # ids per query (PostgreSQL takes at most 65,535 parameters)
+@dataclass(frozen=True)
+class _Told:
+    """What a deadline notice says of its occurrence, read as plain values."""
+
+    pk: int
+    due_date: dt.date
+    label: str
+    organization_id: int
+    task_id: int
+    task_key: str
+    task_text: str
+
+
+_TOLD = (
+    "pk", "due_date", "label", "assignment__organization_id", "assignment__task_id",
+    "assignment__task__key", "assignment__task__text",
+)  # fmt: skip
+
+
+def _id_chunks(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in lists a query can take (SQLite counts its parameters). PostgreSQL takes a
+    country's candidates at once: each list costs its queries a scan of every occurrence."""
+    limit = transaction.get_connection().features.max_query_params
+    size = max(1, limit - 10) if limit else 200_000
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _deadline_notifications(today: dt.date, now: dt.datetime) -> list[Notification]:
-    candidates = _candidates(today)
-    found = status_rules.statuses(candidates, as_of=today)  # plain values, however many
-    kinds = {pk: kind for pk, state in found.items() if (kind := _kind(state, today))}
-    if not kinds:
-        return []
-    # Only the occurrences someone is told about are loaded whole.
-    pks = sorted(kinds)
+    """The candidates are read once, with what a notice says of them; their statuses are
+    judged from their ids (the candidates' conditions again, as a subquery of the histories'
+    query, made PostgreSQL loop over every report in the country)."""
+    candidates = {row[0]: _Told(*row) for row in _candidates(today).order_by().values_list(*_TOLD)}
+    found: dict[int, status_rules.OccurrenceStatus] = {}
+    for chunk in _id_chunks(sorted(candidates)):
+        found.update(status_rules.statuses(Occurrence.objects.filter(pk__in=chunk), as_of=today))
     told = [
-        (occurrence, kinds[pk], found[pk])
-        for start in range(0, len(pks), _CHUNK)
-        for pk, occurrence in candidates.order_by().in_bulk(pks[start : start + _CHUNK]).items()
+        (candidates[pk], kind, state)
+        for pk, state in found.items()
+        if (kind := _kind(state, today))
     ]
+    if not told:
+        return []
     told.sort(key=lambda item: (item[0].due_date, item[0].pk))
-    people = _people_of({o.assignment.organization_id for o, _, _ in told})
-    return [
-        Notification(
-            recipient_id=user_id,
-            kind=kind,
-            day=today,
-            key=f"occurrence:{occurrence.pk}",
-            occurrence=occurrence,
-            due=state.due,
-            text=_deadline_text(occurrence, kind, state, today),
-            link=task_path(occurrence.assignment.task_id),
-            created_at=now,
-        )
-        for occurrence, kind, state in told
-        for user_id in people.get(occurrence.assignment.organization_id, ())
-    ]
+    people = _people_of({occurrence.organization_id for occurrence, _, _ in told})
+    notifications = []
+    for occurrence, kind, state in told:
+        text = _deadline_text(occurrence, kind, state, today)
+        link = task_path(occurrence.task_id)
+        notifications += [
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                day=today,
+                key=f"occurrence:{occurrence.pk}",
+                occurrence_id=occurrence.pk,
+                due=state.due,
+                text=text,
+                link=link,
+                created_at=now,
+            )
+            for user_id in people.get(occurrence.organization_id, ())
+        ]
+    return notifications
 
 
 def _kind(state: status_rules.OccurrenceStatus, today: dt.date) -> str | None:
@@ -358,9 +426,8 @@ def _awaiting_confirmation(cutoff: dt.datetime) -> int:
 
 
 def _deadline_text(
-    occurrence: Occurrence, kind: str, state: status_rules.OccurrenceStatus, today: dt.date
+    occurrence: _Told, kind: str, state: status_rules.OccurrenceStatus, today: dt.date
 ) -> str:
-    task = occurrence.assignment.task
     due = f"hạn {state.due:%d/%m/%Y}"
     if state.extended:
         due += f" (đã gia hạn từ {state.original_due:%d/%m/%Y})"
@@ -372,7 +439,10 @@ def _deadline_text(
     else:
         when = f"quá hạn {-days} ngày"
     what = "kỳ báo cáo" if state.bucket == status_rules.NO_DEADLINE else "kỳ"
-    return f"{task.key}. {_short(task.text)} — {what} {occurrence.label}, {due}, {when}."
+    return (
+        f"{occurrence.task_key}. {_short(occurrence.task_text)} — {what} {occurrence.label}, "
+        f"{due}, {when}."
+    )
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -393,23 +463,21 @@ def send_digests(
 ) -> RunSummary:
     """Mail each person with an address the digest of ``today``: their unmailed notifications
     of the last ``FOLD_DAYS`` days, those of earlier digests that failed included. People are
-    taken a batch at a time (``batch_size()``), in the order of their ids."""
-    now = now or timezone.now()
+    taken a batch at a time (``batch_size()``), in the order of their ids, ``workers()``
+    batches at once."""
     summary = summary or RunSummary(day=today)
-    connection = get_connection()
     waiting = list(_waiting_recipients(today).values_list("pk", flat=True))
     size = batch_size()
-    try:
-        for start in range(0, len(waiting), size):
-            people = _mailable().filter(pk__in=waiting[start : start + size]).order_by("pk")
-            try:
-                _send_batch(list(people), today, now, connection, summary)
-            except MailServerDown as down:
-                summary.unreachable = str(down)
-                summary.left = len(waiting) - waiting.index(down.recipient_id) - 1
-                break
-    finally:
-        _reset(connection)
+    batches = [waiting[start : start + size] for start in range(0, len(waiting), size)]
+    sending = _Sending(today, now or timezone.now(), summary, batches)
+    summary.workers = min(workers(), len(batches))
+    if summary.workers <= 1:
+        sending.work()
+    else:
+        sending.in_threads(summary.workers)
+    if sending.down:
+        summary.unreachable = sending.down
+        summary.left = len(waiting) - sending.reached
     return summary
 
 
@@ -434,35 +502,119 @@ def _waiting_recipients(today: dt.date) -> QuerySet:
     return _mailable().filter(Q(Exists(waiting)) | Q(Exists(unsent))).order_by("pk")
 
 
-def _send_batch(people: list, today: dt.date, now: dt.datetime, connection, summary) -> None:
-    """Claim the batch's digests, read their notifications at once, and mail them one by one
-    over the run's SMTP session. Whatever stops the batch, the digests not mailed yet are
-    given up for the next run to send (a killed run's lapse instead)."""
-    claim = _claim(people, today, now, summary)
-    try:
-        items = _items(claim.digests.values())
-        empty = [pk for pk in claim.digests.values() if pk not in items]
-        if empty:  # another run took all their notifications: never an empty mail
-            Digest.objects.filter(pk__in=empty).delete()
-            claim.digests = {r: pk for r, pk in claim.digests.items() if pk in items}
-        for person in people:
-            summary.busy += claim.keep()
-            digest_id = claim.digests.get(person.pk)
-            if digest_id is not None:
-                _send_one(person, digest_id, items[digest_id], today, connection, summary)
-                del claim.digests[person.pk]
-    except BaseException:
-        claim.release()
-        raise
+class _Sending:
+    """One run's mailing: its batches, taken one at a time by this thread alone or by a few
+    threads (each with its own database connection and SMTP session), and what they did.
+    The first mail that finds the server down stops them all, each after its current mail;
+    so does an error, which the run then raises."""
+
+    def __init__(
+        self, today: dt.date, now: dt.datetime, summary: RunSummary, batches: list[list[int]]
+    ) -> None:
+        self.today, self.now, self.summary = today, now, summary
+        self.batches = iter(batches)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.down = ""  # why the server could not be reached
+        self.reached = 0  # people gone through (mailed, failed, held by another run, none)
+        self.error: BaseException | None = None
+
+    def work(self) -> None:
+        """Mail batches until none is left, or the run stops."""
+        connection = get_connection()
+        try:
+            while (ids := self._next()) is not None:
+                people = list(_mailable().filter(pk__in=ids).order_by("pk"))
+                self._send_batch(people, connection)
+        except MailServerDown as down:
+            with self.lock:
+                self.down = self.down or str(down)
+            self.stop.set()
+        finally:
+            mailing.reset(connection)
+
+    def in_threads(self, count: int) -> None:
+        def worker() -> None:
+            try:
+                self.work()
+            except BaseException as error:  # handed to the run's own thread
+                with self.lock:
+                    self.error = self.error or error
+                self.stop.set()
+            finally:
+                connections.close_all()  # this thread's
+
+        threads = [threading.Thread(target=worker, name=f"remind-{n}") for n in range(count)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        finally:  # interrupted too: the threads finish their mail and give up their claims
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _next(self) -> list[int] | None:
+        with self.lock:
+            return None if self.stop.is_set() else next(self.batches, None)
+
+    def _count(self, *, busy: int = 0, reached: int = 0) -> None:
+        with self.lock:
+            self.summary.busy += busy
+            self.reached += reached
+
+    def _send_batch(self, people: list, connection) -> None:
+        """Claim the batch's digests, read their notifications at once, and mail them one by
+        one over this worker's SMTP session. Whatever stops the batch, the digests not mailed
+        yet are given up for the next run to send (a killed run's lapse instead)."""
+        claim = _claim(people, self.today, self.now)
+        try:
+            self._count(busy=claim.busy)
+            items = _items(claim.digests.values())
+            empty = [pk for pk in claim.digests.values() if pk not in items]
+            if empty:  # another run took all their notifications: never an empty mail
+                Digest.objects.filter(pk__in=empty).delete()
+                claim.digests = {r: pk for r, pk in claim.digests.items() if pk in items}
+            for person in people:
+                if self.stop.is_set():
+                    break
+                self._count(busy=claim.keep(), reached=1)
+                digest_id = claim.digests.get(person.pk)
+                if digest_id is not None:
+                    self._send_one(person, digest_id, items[digest_id], connection)
+                    del claim.digests[person.pk]
+        finally:
+            claim.release()
+
+    def _send_one(self, person, digest_id: int, items: list[tuple], connection) -> None:
+        """Mail one digest and mark it sent, or record why not (the next run retries it)."""
+        try:
+            mail = _message(person, self.today, items)
+            mailing.deliver(mail, connection)
+        except Exception as error:  # any failure: record it, go on, retry next run
+            text = f"{type(error).__name__}: {error}"
+            _mark(digest_id, person, last_error=text[:2000])
+            self.summary.failed.append((person.email, text))
+            log.warning("digest %s to user %s not sent: %s", digest_id, person.pk, text)
+            mailing.reset(connection)
+            if isinstance(error, OSError) and not isinstance(error, mailing.ONE_MESSAGE):
+                raise MailServerDown(text) from error
+            return
+        _mark_sent(digest_id, person, mail.subject)
+        self.summary.sent.append(person.email)
 
 
 class _Claim:
     """The digests of a batch this run holds, and until when: no other run sends them before
     ``until`` (another run takes only a lapsed claim)."""
 
-    def __init__(self, digests: dict[int, int], until: dt.datetime) -> None:
+    def __init__(self, digests: dict[int, int], until: dt.datetime, busy: int = 0) -> None:
         self.digests = digests  # recipient id -> digest id, held and not mailed yet
         self.until = until
+        self.busy = busy  # the batch's unsent digests another run held
 
     def keep(self) -> int:
         """Renew the claim once less than half of it is left, so a batch slower to send than
@@ -482,6 +634,8 @@ class _Claim:
 
     def release(self) -> None:
         """Give up the digests not mailed, so the next run sends them at once."""
+        if not self.digests:
+            return
         try:
             Digest.objects.filter(
                 pk__in=self.digests.values(), sent_at__isnull=True, claimed_until=self.until
@@ -494,7 +648,7 @@ def _claimable(now: dt.datetime) -> Q:
     return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
-def _claim(people: list, today: dt.date, now: dt.datetime, summary: RunSummary) -> _Claim:
+def _claim(people: list, today: dt.date, now: dt.datetime) -> _Claim:
     """Make the batch's missing digests of ``today`` (one INSERT), claim those neither sent
     nor held by another run (one short transaction), and gather each claimed person's
     unmailed notifications into their digest (one UPDATE)."""
@@ -505,13 +659,14 @@ def _claim(people: list, today: dt.date, now: dt.datetime, summary: RunSummary) 
     claimed_at = timezone.now()
     batch = Digest.objects.filter(recipient__in=people, day=today)
     won = _take(batch.filter(_claimable(claimed_at)), claimed_at + claim_time())
+    busy = 0
     if len(won) < len(people):
-        summary.busy += batch.filter(sent_at__isnull=True).exclude(pk__in=won.values()).count()
+        busy = batch.filter(sent_at__isnull=True).exclude(pk__in=won.values()).count()
     own = Digest.objects.filter(recipient=OuterRef("recipient"), day=today).values("pk")
     Notification.objects.filter(_unmailed(today), recipient__in=list(won)).update(
         digest=Subquery(own)
     )
-    return _Claim(won, claimed_at + claim_time())
+    return _Claim(won, claimed_at + claim_time(), busy)
 
 
 def _take(digests: QuerySet[Digest], until: dt.datetime) -> dict[int, int]:
@@ -524,34 +679,18 @@ def _take(digests: QuerySet[Digest], until: dt.datetime) -> dict[int, int]:
     return won
 
 
-def _items(digest_ids) -> dict[int, list[Notification]]:
-    """The notifications of these digests, each in the order its mail lists them."""
-    items: dict[int, list[Notification]] = defaultdict(list)
-    for item in Notification.objects.filter(digest__in=list(digest_ids)).order_by(
-        "kind", "due", "pk"
-    ):
-        items[item.digest_id].append(item)
+def _items(digest_ids) -> dict[int, list[tuple]]:
+    """The notifications of these digests, each in the order its mail lists them, as
+    (kind, text, link)."""
+    items: dict[int, list[tuple]] = defaultdict(list)
+    rows = (
+        Notification.objects.filter(digest__in=list(digest_ids))
+        .order_by("kind", "due", "pk")
+        .values_list("digest_id", "kind", "text", "link")
+    )
+    for digest_id, *item in rows:
+        items[digest_id].append(tuple(item))
     return dict(items)
-
-
-def _send_one(
-    person, digest_id: int, items: list[Notification], today: dt.date, connection, summary
-) -> None:
-    """Mail one digest and mark it sent, or record why not (the next run retries it)."""
-    message = _message(person, today, items, connection)
-    try:
-        _deliver(message, connection)
-    except Exception as error:  # any failure: record it, go on, retry next run
-        text = f"{type(error).__name__}: {error}"
-        _mark(digest_id, person, last_error=text[:2000])
-        summary.failed.append((person.email, text))
-        log.warning("digest %s to user %s not sent: %s", digest_id, person.pk, text)
-        _reset(connection)
-        if isinstance(error, OSError) and not isinstance(error, _ONE_MESSAGE):
-            raise MailServerDown(text, person.pk) from error
-        return
-    _mark(digest_id, person, sent_at=timezone.now(), last_error="", subject=message.subject)
-    summary.sent.append(person.email)
 
 
 def _mark(digest_id: int, person, **outcome) -> None:
@@ -562,39 +701,43 @@ def _mark(digest_id: int, person, **outcome) -> None:
     the mail. A run killed loses nothing by it; a database that crashes may forget its last
     moment of commits, in order, and what it forgets here is marks of mails sent, which are
     sent again: at least once, as when the database is lost before a mark."""
-    digest = Digest.objects.filter(pk=digest_id)
     outcome.update(claimed_until=None, address=person.email, attempts=F("attempts") + 1)
+    with _postgres_local(synchronous_commit="off"):
+        Digest.objects.filter(pk=digest_id).update(**outcome)
+
+
+def _mark_sent(digest_id: int, person, subject: str) -> None:
+    """``_mark`` of a mail the server took, the one statement a digest costs: on PostgreSQL
+    the setting and the UPDATE go as one message, a transaction of their own, so a mark is
+    one round trip to the database, not four (begin, set, update, commit), and no query is
+    built anew each time (0.2 ms a mark instead of 1 ms, the most of a mail's time)."""
     database = transaction.get_connection()
-    if database.vendor != "postgresql":
-        digest.update(**outcome)
+    sent_at = timezone.now()
+    if database.vendor != "postgresql" or database.in_atomic_block or _server_binding(database):
+        _mark(digest_id, person, sent_at=sent_at, last_error="", subject=subject)
         return
-    with transaction.atomic():
-        with database.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        digest.update(**outcome)
+    with database.cursor() as cursor:
+        cursor.execute(_MARK_SENT, [sent_at, subject, person.email, digest_id])
 
 
-def _deliver(message: EmailMessage, connection) -> None:
-    """Send over the run's one SMTP session, opened by the first mail. A server may end a
-    session it finds long (some cap the mails a session carries: they close it, or answer
-    421), so such a failure on a session that carried mail already is tried once more on a
-    fresh one before the mail is taken for refused or the server for down."""
-    fresh = connection.open()  # False: the session was open already
-    try:
-        message.send()
-    except OSError as error:
-        ended = getattr(error, "smtp_code", None) == 421 or not isinstance(error, _ONE_MESSAGE)
-        if fresh is not False or not ended:
-            raise
-        _reset(connection)
-        connection.open()
-        message.send()
+_MARK_SENT = (
+    "SET LOCAL synchronous_commit TO OFF; "
+    'UPDATE "tracking_digest" SET "sent_at" = %s, "last_error" = \'\', "subject" = %s, '
+    '"claimed_until" = NULL, "address" = %s, "attempts" = "attempts" + 1 WHERE "id" = %s'
+)
 
 
-def _message(user, day: dt.date, items: list[Notification], connection) -> EmailMessage:
-    by_kind: dict[str, list[Notification]] = defaultdict(list)
-    for item in items:
-        by_kind[item.kind].append(item)
+def _server_binding(database) -> bool:
+    """Parameters bound by the server take one statement a message (psycopg's option)."""
+    return bool(database.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
+def _message(user, day: dt.date, items: list[tuple]) -> mailing.Mail:
+    """The digest: a heading per kind of notice, each notice with its link (``items`` as
+    ``_items`` reads them)."""
+    by_kind: dict[str, list[tuple]] = defaultdict(list)
+    for kind, text, link in items:
+        by_kind[kind].append((text, link))
     counts = ", ".join(
         f"{len(by_kind[k])} {Notification.Kind(k).label.lower()}"
         for k in _KIND_ORDER
@@ -610,28 +753,15 @@ def _message(user, day: dt.date, items: list[Notification], connection) -> Email
         if not by_kind.get(kind):
             continue
         lines.append(_HEADINGS[kind])
-        for item in by_kind[kind]:
-            lines.append(f"- {item.text}" if kind != Notification.Kind.MONITOR_DAILY else item.text)
-            if item.link and site:
-                lines.append(f"  {site}{item.link}")
+        for text, link in by_kind[kind]:
+            lines.append(f"- {text}" if kind != Notification.Kind.MONITOR_DAILY else text)
+            if link and site:
+                lines.append(f"  {site}{link}")
         lines.append("")
     if site:
         lines.append(f"Xem và báo cáo tại {site}/")
     lines.append("Thư này do theodoi gửi tự động, mỗi ngày một thư tổng hợp.")
-    return EmailMessage(
-        subject=subject,
-        body="\n".join(lines),
-        to=[user.email],
-        connection=connection,
-    )
-
-
-def _reset(connection) -> None:
-    """After a failure the SMTP session may be unusable: start the next send afresh."""
-    try:
-        connection.close()
-    except Exception:
-        log.debug("closing a broken mail connection failed", exc_info=True)
+    return mailing.Mail(to=user.email, subject=subject, body="\n".join(lines))
 
 
 # -- in the app ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -15,6 +16,9 @@ from theodoi.tracking.reminders import run_reminders
 
 
 class Command(BaseCommand):
+    # A cron job: the system checks (a second of start-up) are run by `theodoi check` and
+    # at every start of `theodoi serve`, not every few minutes here.
+    requires_system_checks: ClassVar[list[str]] = []
     help = (
         "Nhắc việc: báo cho cán bộ các cơ quan việc sắp đến hạn, đến hạn hôm nay, quá hạn "
         "(mỗi người một thư tổng hợp mỗi ngày); gửi Văn phòng tổng hợp hằng ngày."
@@ -43,6 +47,8 @@ class Command(BaseCommand):
             f"Ngày {today:%d/%m/%Y}: {summary.created} thông báo mới; "
             f"{len(summary.sent)} thư đã gửi; {len(summary.failed)} thư chưa gửi được."
         )
+        if options["verbosity"] >= 2:
+            self.stdout.write(_timings(summary))
         for address, error in summary.failed:
             sys.stderr.write(
                 f"theodoi remind: chưa gửi được đến {address}: {error} "
@@ -62,6 +68,15 @@ class Command(BaseCommand):
             )
         if summary.failed or summary.unreachable:
             raise SystemExit(1)
+
+
+def _timings(summary) -> str:
+    """Where the run's time went (``-v 2``; bench/remind.py reads it)."""
+    collect, send = summary.seconds.get("collect", 0.0), summary.seconds.get("send", 0.0)
+    return (
+        f"Thời gian: thu thập {collect:.1f} giây, gửi thư {send:.1f} giây "
+        f"({summary.workers} luồng gửi), tất cả {collect + send:.1f} giây."
+    )
 
 
 def _server() -> str:
