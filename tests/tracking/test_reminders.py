@@ -31,7 +31,15 @@ from theodoi.programs.models import Occurrence
 from theodoi.tracking.extensions import decide_extension, request_extension
 from theodoi.tracking.mailing import Mail
 from theodoi.tracking.models import Digest, Membership, Notification, Role
-from theodoi.tracking.reminders import collect, mark_read, run_reminders, send_digests, unread
+from theodoi.tracking.reminders import (
+    _Notice,
+    _store,
+    collect,
+    mark_read,
+    run_reminders,
+    send_digests,
+    unread,
+)
 from theodoi.tracking.reports import save_report, submit_report
 
 pytestmark = pytest.mark.django_db
@@ -386,3 +394,18 @@ def test_other_mail_backends_get_the_same_digest(world, mailoutbox, settings):
     assert message.subject == "[theodoi] Nhắc việc ngày 24/03/2021: 5 sắp đến hạn"
     assert message.body.count("còn 7 ngày") == 5
     assert "https://theodoi.example.vn/tasks/" in message.body
+
+
+def test_notices_another_run_wrote_meanwhile_are_stored_once(world):
+    """Two runs at once compute the same notices; the one that writes second finds some
+    written (on PostgreSQL its COPY is refused and INSERT ... ON CONFLICT takes over): each
+    notice is stored once, none lost."""
+    collect(D(2021, 3, 24))
+    stored = list(Notification.objects.filter(day=D(2021, 3, 24)).order_by("pk"))
+    assert len(stored) == 15  # 5 pieces of work × 3 members of Ban Tổ chức
+    fields = _Notice._fields
+    again = [_Notice(*(getattr(n, name) for name in fields)) for n in stored]
+    Notification.objects.filter(pk__in=[n.pk for n in stored[::2]]).delete()  # the others stay
+    _store(again)
+    rows = Notification.objects.filter(day=D(2021, 3, 24)).values_list(*fields)
+    assert sorted(rows) == sorted(tuple(n) for n in again)

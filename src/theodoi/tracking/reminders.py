@@ -58,17 +58,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -209,10 +211,51 @@ def collect(today: dt.date, *, now: dt.datetime | None = None) -> int:
             Notification.objects.filter(day=today).values_list("recipient_id", "kind", "key")
         )
     new = [n for n in rows if (n.recipient_id, n.kind, n.key) not in existing]
-    # Another run may insert the same rows meanwhile: the unique constraint keeps one.
     with _postgres_local(synchronous_commit="off"):
-        Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=5000)
+        _store(new)
     return len(new)
+
+
+class _Notice(NamedTuple):
+    """A notification to store, as the plain values of its row."""
+
+    recipient_id: int
+    kind: str
+    day: dt.date
+    key: str
+    occurrence_id: int | None
+    due: dt.date | None
+    text: str
+    link: str
+    created_at: dt.datetime
+
+
+def _store(notices: list[_Notice]) -> None:
+    """Write new notifications. On PostgreSQL with COPY: the weekly day's 50,000 rows cost a
+    third of what INSERTs cost, most of which went to making model instances and preparing
+    their values. Another run may have written some of them meanwhile (two machines at
+    once): the unique constraint then refuses the COPY, and INSERT ... ON CONFLICT DO
+    NOTHING writes the others."""
+    database = transaction.get_connection()
+    if notices and database.vendor == "postgresql":
+        meta = Notification._meta
+        columns = ", ".join(
+            database.ops.quote_name(meta.get_field(name).column) for name in _Notice._fields
+        )
+        try:
+            with transaction.atomic(), database.wrap_database_errors, database.cursor() as cursor:
+                table = database.ops.quote_name(meta.db_table)
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for notice in notices:
+                        copy.write_row(notice)
+            return
+        except IntegrityError:
+            pass  # rolled back to before the COPY
+    Notification.objects.bulk_create(
+        [Notification(**notice._asdict()) for notice in notices],
+        ignore_conflicts=True,  # written by another run meanwhile: the constraint keeps one
+        batch_size=5000,
+    )
 
 
 def _candidates(today: dt.date) -> QuerySet[Occurrence]:
@@ -281,7 +324,7 @@ def _id_chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _deadline_notifications(today: dt.date, now: dt.datetime) -> list[Notification]:
+def _deadline_notifications(today: dt.date, now: dt.datetime) -> list[_Notice]:
     """The candidates are read once, with what a notice says of them; their statuses are
     judged from their ids (the candidates' conditions again, as a subquery of the histories'
     query, made PostgreSQL loop over every report in the country)."""
@@ -302,18 +345,9 @@ def _deadline_notifications(today: dt.date, now: dt.datetime) -> list[Notificati
     for occurrence, kind, state in told:
         text = _deadline_text(occurrence, kind, state, today)
         link = task_path(occurrence.task_id)
+        key = f"occurrence:{occurrence.pk}"
         notifications += [
-            Notification(
-                recipient_id=user_id,
-                kind=kind,
-                day=today,
-                key=f"occurrence:{occurrence.pk}",
-                occurrence_id=occurrence.pk,
-                due=state.due,
-                text=text,
-                link=link,
-                created_at=now,
-            )
+            _Notice(user_id, kind, today, key, occurrence.pk, state.due, text, link, now)
             for user_id in people.get(occurrence.organization_id, ())
         ]
     return notifications
@@ -347,7 +381,7 @@ def _people_of(organizations: set[int]) -> dict[int, list[int]]:
     return people
 
 
-def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[Notification]:
+def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[_Notice]:
     """One notice per monitor: yesterday's reports, what awaits confirmation, and pending
     extension requests, as of the end of ``today``'s previous day for the first and the
     start of the run's day for the others (so ``--today`` in the past reads the past)."""
@@ -391,16 +425,9 @@ def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[Notificatio
             f"- {report.organization.name}: {_short(task.text)} ({report.occurrence.label}) — "
             f"báo cáo {state}"
         )
+    kind, text = Notification.Kind.MONITOR_DAILY, "\n".join(lines)
     return [
-        Notification(
-            recipient_id=user_id,
-            kind=Notification.Kind.MONITOR_DAILY,
-            day=today,
-            key="monitor",
-            text="\n".join(lines),
-            link="/review/",
-            created_at=now,
-        )
+        _Notice(user_id, kind, today, "monitor", None, None, text, "/review/", now)
         for user_id in monitors
     ]
 
@@ -717,14 +744,21 @@ def _mark_sent(digest_id: int, person, subject: str) -> None:
         _mark(digest_id, person, sent_at=sent_at, last_error="", subject=subject)
         return
     with database.cursor() as cursor:
-        cursor.execute(_MARK_SENT, [sent_at, subject, person.email, digest_id])
+        cursor.execute(_mark_sent_statement(), [sent_at, subject, person.email, digest_id])
 
 
-_MARK_SENT = (
-    "SET LOCAL synchronous_commit TO OFF; "
-    'UPDATE "tracking_digest" SET "sent_at" = %s, "last_error" = \'\', "subject" = %s, '
-    '"claimed_until" = NULL, "address" = %s, "attempts" = "attempts" + 1 WHERE "id" = %s'
-)
+@functools.cache
+def _mark_sent_statement() -> str:
+    """The setting and the UPDATE of ``_mark_sent``, named from the model."""
+    meta, name = Digest._meta, transaction.get_connection().ops.quote_name
+    table, column = name(meta.db_table), {f.attname: name(f.column) for f in meta.concrete_fields}
+    return (
+        "SET LOCAL synchronous_commit TO OFF; "
+        f"UPDATE {table} SET {column['sent_at']} = %s, {column['last_error']} = '', "
+        f"{column['subject']} = %s, {column['claimed_until']} = NULL, "
+        f"{column['address']} = %s, {column['attempts']} = {column['attempts']} + 1 "
+        f"WHERE {column['id']} = %s"
+    )
 
 
 def _server_binding(database) -> bool:
