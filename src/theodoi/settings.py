@@ -307,6 +307,7 @@ THEODOI_REMIND_DAYS = _integers("THEODOI_REMIND_DAYS", "7,3,1")
 THEODOI_OVERDUE_WEEKDAY = _integers("THEODOI_OVERDUE_WEEKDAY", "0")[0] % 7
 THEODOI_REMIND_CLAIM_SECONDS = _integers("THEODOI_REMIND_CLAIM_SECONDS", "600")[0]  # see reminders
 THEODOI_REMIND_BATCH = _integers("THEODOI_REMIND_BATCH", "200")[0]  # people claimed at once
+THEODOI_REMIND_WORKERS = _positive("THEODOI_REMIND_WORKERS", "4")  # batches mailed at once
 
 # Reports of a body's staff wait for the head's sign-off before they reach the office.
 THEODOI_HEAD_SIGN_OFF = os.environ.get("THEODOI_HEAD_SIGN_OFF", "") == "1"
