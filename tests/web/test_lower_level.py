@@ -8,7 +8,6 @@ import datetime as dt
 import html
 import re
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -39,16 +38,6 @@ def figures(content: str) -> dict[str, str]:
     return {
         name: re.search(rf'data-figure="{name}">([^<]*)<', content).group(1) for name in FIGURES
     }
-
-
-@pytest.fixture
-def district(example) -> Program:
-    """Bình Sơn's sample program, imported under the example."""
-    load_registry_file(DISTRICT_REGISTRY)
-    summary = import_program(path=DISTRICT, parent=example.number)
-    program = Program.objects.get(number=summary.program)
-    link_lower_program(program=program)
-    return program
 
 
 # ---- the import page ------------------------------------------------------------------------

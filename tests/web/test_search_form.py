@@ -11,13 +11,8 @@ import pytest
 from django.urls import reverse
 
 from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import load_registry_file
-from theodoi.programs.importer import import_program
-from theodoi.programs.lineage import example_district, link_lower_program
-from theodoi.programs.models import Program, Section
+from theodoi.programs.models import Section
 from theodoi.web.views import search as search_view
-
-DISTRICT, DISTRICT_REGISTRY = example_district()
 
 
 def ids(response) -> set[int]:
@@ -34,16 +29,6 @@ def body_field(response) -> str:
     content = response.content.decode()
     start = content.index('<label for="body">')
     return content[start : content.index('<div class="field"><label for="role">', start)]
-
-
-@pytest.fixture
-def district(example) -> Program:
-    """Bình Sơn's sample program, imported under the example (a lower-level program)."""
-    load_registry_file(DISTRICT_REGISTRY)
-    summary = import_program(path=DISTRICT, parent=example.number)
-    program = Program.objects.get(number=summary.program)
-    link_lower_program(program=program)
-    return program
 
 
 @pytest.fixture
