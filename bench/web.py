@@ -76,7 +76,7 @@ def start_server(options: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     command = [sys.executable, "-m", "theodoi.cli", "serve", "--bind", f"127.0.0.1:{port}"]
     log = (options.data_dir / "web-serve.log").open("ab")  # the server's own lines, kept aside
     server = subprocess.Popen(
-        [*command, "--workers", str(options.workers)],
+        [*command, *(["--workers", str(options.workers)] if options.workers else [])],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     return server, f"http://127.0.0.1:{port}/"
@@ -240,7 +240,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                         help="default: DATABASE_URL, else the data folder's SQLite")  # fmt: skip
     parser.add_argument("--url", help="a server already running (not started here)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
+    parser.add_argument("--workers", type=int,
+                        help="gunicorn processes (default: theodoi serve's own, CPUs + 1)")  # fmt: skip
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
     parser.add_argument("--clients", type=int, default=16, help="people at once (throughput)")
     parser.add_argument("--seconds", type=float, default=20, help="length of the throughput run")
@@ -271,6 +272,10 @@ def main() -> int:
         database = (options.database_url or "sqlite").split(":", 1)[0]
         bench.emit("database", "(server's own)" if options.url else database)
         bench.emit("cpus", os.cpu_count())
+        if server is not None:
+            bench.emit(
+                "workers", options.workers or f"{(os.cpu_count() or 1) + 1} (serve's default)"
+            )
         bench.emit("loadavg_start", os.getloadavg()[0])
         try:
             bench.run()
