@@ -69,11 +69,14 @@ def navigation(request: HttpRequest) -> dict:
 def _unread_and_demo(user_id: int) -> tuple[int, bool]:
     """The person's unread notifications, and whether any progress report is demo data (the
     banner): both indexed (`notification_unread`, `report_demo`), in one round trip."""
+    notifications, reports = (
+        connection.ops.quote_name(model._meta.db_table) for model in (Notification, ProgressReport)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {Notification._meta.db_table}"
+            f"SELECT (SELECT COUNT(*) FROM {notifications}"
             " WHERE recipient_id = %s AND read_at IS NULL),"
-            f" EXISTS (SELECT 1 FROM {ProgressReport._meta.db_table} WHERE demo)",
+            f" EXISTS (SELECT 1 FROM {reports} WHERE demo)",
             [user_id],
         )
         unread, demo = cursor.fetchone()
