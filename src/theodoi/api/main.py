@@ -57,6 +57,13 @@ def _missing_row(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
     return api.create_response(request, {"detail": gettext("Không tìm thấy.")}, status=404)
 
 
+@api.exception_handler(OverflowError)
+def _too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """An id past what the database stores (64 bits): SQLite's driver refuses to send it."""
+    message = gettext("Số quá lớn: mã số phải nhỏ hơn 2^63.")
+    return api.create_response(request, {"detail": message}, status=422)
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=422)
