@@ -29,3 +29,12 @@ def test_an_id_too_large_for_the_database_is_a_clear_answer(api_as, example, pat
         assert response.json()["detail"]
     elif response.status_code == 200:
         assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/organizations", "/api/tasks", "/api/occurrences"])
+def test_text_with_a_nul_is_a_clear_answer(api_as, example, path):
+    # Found by the schema test on PostgreSQL, which refuses text holding a NUL character.
+    response = api_as("monitor").get(path, {"q": "so\x00tai"})
+    assert response.status_code in (200, 422), response.content[:300]
+    if response.status_code == 422:
+        assert response.json()["detail"]

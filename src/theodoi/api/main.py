@@ -9,6 +9,7 @@ field), 429 past the rate limit (``THEODOI_API_RATE``, with Retry-After)."""
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext, ngettext
 from ninja import NinjaAPI
@@ -61,6 +62,13 @@ def _missing_row(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 def _too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     """An id past what the database stores (64 bits): SQLite's driver refuses to send it."""
     message = gettext("Số quá lớn: mã số phải nhỏ hơn 2^63.")
+    return api.create_response(request, {"detail": message}, status=422)
+
+
+@api.exception_handler(DataError)
+def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold or compare (PostgreSQL refuses text with a NUL)."""
+    message = gettext("Giá trị không hợp lệ: có ký tự hoặc con số cơ sở dữ liệu không nhận.")
     return api.create_response(request, {"detail": message}, status=422)
 
 
