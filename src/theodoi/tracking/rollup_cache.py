@@ -232,6 +232,14 @@ def changing_everything() -> Iterator[None]:
     """Around a change to many programs at once, inside its transaction: every program's
     figures are forgotten once, and the receivers leave the rows saved meanwhile alone."""
     forget_all()
+    with _receivers_quiet():
+        yield
+
+
+@contextmanager
+def _receivers_quiet() -> Iterator[None]:
+    """The per-row receivers leave the rows saved meanwhile alone: the caller moves the
+    generations itself."""
     token = _everything_changing.set(True)
     try:
         yield
@@ -274,11 +282,8 @@ def changing_programs() -> Iterator[ProgramChanges]:
     above it, and its bodies' work lists are forgotten once. Every other kept figure stays:
     after a program is imported, the national overview recomputes a few tallies, not all."""
     changes = ProgramChanges()
-    token = _everything_changing.set(True)
-    try:
+    with _receivers_quiet():
         yield changes
-    finally:
-        _everything_changing.reset(token)
     for pk in changes.programs:
         changes.bodies |= _bodies_of(pk)
     programs = changes.programs | changes.figures
