@@ -13,19 +13,19 @@ from .blocks import ParseError
 from .document import parse_blocks
 from .model import ProgramDraft
 from .readers import read_file, read_text
-from .registry import Registry, example_registry, load_registry
+from .registry import Registry, load_registry
 
 EXAMPLE_PROGRAM = "quang-ngai-chuong-trinh-hanh-dong-xx.md"
 
 
 def parse_file(path: str | Path, *, registry: Registry | None = None) -> ProgramDraft:
     """Parse a .md/.txt/.docx/.pdf file. Raises ParseError when it cannot be read."""
-    return parse_blocks(read_file(path), registry or example_registry())
+    return parse_blocks(read_file(path), registry)
 
 
 def parse_text(text: str, *, registry: Registry | None = None) -> ProgramDraft:
     """Parse Markdown or plain text already in memory."""
-    return parse_blocks(read_text(text), registry or example_registry())
+    return parse_blocks(read_text(text), registry)
 
 
 def example_path() -> Path:

@@ -7,17 +7,19 @@ from .frontmatter import is_closing_start, read_closing, read_header
 from .model import ProgramDraft
 from .outline import build_outline, heading
 from .references import find_references
-from .registry import Registry
+from .registry import Registry, registry_for
 from .tasks import TaskBuilder
 
 
-def parse_blocks(blocks: list[Block], registry: Registry) -> ProgramDraft:
+def parse_blocks(blocks: list[Block], registry: Registry | None = None) -> ProgramDraft:
     """Read a program from a reader's blocks. Never raises on odd content: what cannot be
-    placed becomes a warning with its line."""
+    placed becomes a warning with its line. Without ``registry``, the issuer's decides
+    (registry_for)."""
     draft = ProgramDraft()
     body, closing = _split_closing(blocks)
     root = build_outline(body)
-    read_header(root.items, draft, registry)
+    read_header(root.items, draft, registry_for(None, registry))
+    registry = registry_for(draft.issuer, registry)
     root.items = []
     read_closing(closing, draft, registry)
     TaskBuilder(draft, registry).build(root)

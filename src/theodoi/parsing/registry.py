@@ -309,6 +309,12 @@ def example_registry() -> Registry:
     return registry_from_toml(tomllib.loads(data.decode("utf-8")))
 
 
+def registry_for(issuer: str | None, given: Registry | None = None) -> Registry:
+    """The registry a document's names are resolved in: ``given`` when the caller chose one,
+    else the shipped one. (The issuer's own registry and the national lexicon: issue 16.)"""
+    return given if given is not None else example_registry()
+
+
 class RegistryError(ValueError):
     """A registry file that cannot be used; the message says which entry and why."""
 
