@@ -130,6 +130,18 @@ class Section:
 
 
 @dataclass
+class Review:
+    """Something the parser is unsure of on a task, for the office to check: the field
+    ("lead", "assignments", "time", "text") and why, in Vietnamese."""
+
+    field: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "reason": self.reason}
+
+
+@dataclass
 class TaskDraft:
     id: str
     section: str
@@ -139,6 +151,12 @@ class TaskDraft:
     milestones: list[Milestone] = field(default_factory=list)
     line: int | None = None
     product: str | None = None  # "Sản phẩm" column of a task table
+    review: list[Review] = field(default_factory=list)
+
+    def flag(self, field_name: str, reason: str) -> None:
+        """Mark a field for the office to check (once per field and reason)."""
+        if not any(r.field == field_name and r.reason == reason for r in self.review):
+            self.review.append(Review(field_name, reason))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +168,7 @@ class TaskDraft:
             "milestones": [m.to_dict() for m in self.milestones],
             "line": self.line,
             "product": self.product,
+            "review": [r.to_dict() for r in self.review],
         }
 
 
