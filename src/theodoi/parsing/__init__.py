@@ -13,7 +13,7 @@ from .blocks import ParseError
 from .document import parse_blocks
 from .model import ProgramDraft
 from .readers import read_file, read_text
-from .registry import Registry, load_registry
+from .registry import Registry, example_registry, load_registry
 
 EXAMPLE_PROGRAM = "quang-ngai-chuong-trinh-hanh-dong-xx.md"
 
@@ -38,6 +38,7 @@ __all__ = [
     "ProgramDraft",
     "Registry",
     "example_path",
+    "example_registry",
     "load_registry",
     "parse_file",
     "parse_text",
