@@ -153,20 +153,43 @@ def test_bullet_task_with_lead_and_coordinating_lines(markdown_draft):
     assert task.time.due == D(2021, 9, 30)
 
 
-def test_provisions_are_text_unless_they_set_dated_work(markdown_draft):
+def test_provisions_are_text_when_the_plan_assigns_its_work_elsewhere(markdown_draft):
+    """Rule: where the task parts assign the work (prose naming bodies, field blocks, a task
+    table), the "Tổ chức thực hiện" part holds general duties (follow-up, reports), kept as
+    the section's text, not tasks."""
     sections = {s.number: s for s in markdown_draft.sections}
     assert sections["I"].text == ["1. Cụ thể hóa các nhiệm vụ của Chương trình hành động."]
     assert sections["III"].text == [
-        "1. Các sở, ban, ngành căn cứ nhiệm vụ được giao, tổ chức triển khai thực hiện."
+        "1. Các sở, ban, ngành căn cứ nhiệm vụ được giao, tổ chức triển khai thực hiện.",
+        "Giao Sở Kế hoạch và Đầu tư theo dõi, đôn đốc, định kỳ 6 tháng báo cáo "
+        "Ủy ban nhân dân tỉnh.",
     ]
-    assert not any(t.section == "I" for t in markdown_draft.tasks)
-    # A follow-up duty with a periodic report is work the office tracks.
-    (duty,) = [t for t in markdown_draft.tasks if t.section == "III"]
-    assert duty.id == "III.2"
+    assert not any(t.section in ("I", "III") for t in markdown_draft.tasks)
+
+
+def test_provisions_hold_the_tasks_when_nothing_else_assigns_them():
+    """Rule: a plan whose only assignments are the provisions' dated duties tracks those."""
+    draft = parse_text(
+        "\n\n".join(
+            [
+                "KẾ HOẠCH",
+                "I. NỘI DUNG",
+                "1. Rà soát các thủ tục hành chính.",
+                "II. TỔ CHỨC THỰC HIỆN",
+                "1. Các sở, ban, ngành căn cứ nhiệm vụ được giao, tổ chức triển khai thực hiện.",
+                "2. Giao Sở Kế hoạch và Đầu tư theo dõi, đôn đốc, định kỳ 6 tháng báo cáo "
+                "Ủy ban nhân dân tỉnh.",
+            ]
+        )
+    )
+    (duty,) = [t for t in draft.tasks if t.section == "II"]
+    assert duty.id == "II.2"
     assert [(a.org, a.roles) for a in duty.assignments] == [
         ("Sở Kế hoạch và Đầu tư", ["implements"])
     ]
     assert (duty.time.kind, duty.time.every) == ("recurring", "half-year")
+    # The content item names no body and no time, and the plan assigns its work in II.
+    assert not any(t.section == "I" for t in draft.tasks)
 
 
 def test_task_table_in_an_appendix(markdown_draft):

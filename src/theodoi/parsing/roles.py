@@ -187,3 +187,53 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
             steered, _ = registry.scan(sentence[start:], prefix_only=True)
             out += assignments_from([f for f in steered if f.entry], ("implements",))
     return out, rest
+
+
+# "Phối hợp (chặt chẽ) (với|cùng) X ...", "Chủ trì, phối hợp với X ...": the bodies after it
+# coordinate. Folded.
+_WITH = re.compile(r"\bphoi hop(?: chat che| thuong xuyen)?(?:\s+(?:voi|cung))?\s+")
+# Verbs that end the list of bodies a duty names (folded word pairs), beyond those after
+# "Giao": what the bodies are asked to do.
+_DUTY_VERBS = _TASK_VERBS | frozenset(
+    tuple(verb.split())
+    for verb in (
+        "tham dinh", "giam sat", "cap nhat", "chia se", "van chuyen", "ho tro", "pho bien",
+        "nang cao", "xu ly", "huy dong", "bo tri", "cung cap", "ket noi", "tich hop",
+        "ung dung", "khao sat", "long ghep", "phat hien", "ngan chan", "quan ly", "van hanh",
+        "tiep nhan", "phan bo", "phan phoi", "dieu tra", "thu thap", "dang tai", "cong bo",
+        "sua doi", "tap huan", "boi duong", "dao tao", "giai quyet", "khac phuc", "thong tin",
+        "truyen thong", "giao duc", "tien hanh", "kiem soat", "dieu tiet", "cap phat",
+        "thong ke", "so hoa", "chuan hoa", "phong ngua", "ung pho", "duy tri", "phat trien",
+        "hoan thien", "thuc day", "van dong", "keu goi", "nam bat", "tham gia", "trao doi",
+        "doi thoai", "dung nha", "xac dinh", "lua chon", "don dep", "thuc hien", "tiep tuc",
+        "tham muu", "trinh cap", "de nghi", "bao ve", "can doi", "to chuc", "dinh huong",
+    )
+)  # fmt: skip
+_CLAUSE_END = re.compile(r"[.;:]")
+
+
+def coordinators(text: str, registry: Registry) -> list[Assignment]:
+    """The bodies a duty says it works with: "Phối hợp với Sở Y tế, Công an tỉnh tổ chức ..."
+    (first sentence only; the list ends at the verb that says what they do)."""
+    first = _CLAUSE_END.split(text, maxsplit=1)[0]
+    folded = fold_keep_offsets(first)
+    match = _WITH.search(folded)
+    if not match:
+        return []
+    found, _ = registry.scan(first[match.end() :], until=_DUTY_VERBS)
+    out = []
+    for item in found:
+        entry = item.entry
+        written = item.written
+        if not written or fold(written) in ("cac", "va"):
+            continue
+        out.append(
+            Assignment(
+                org=entry.name if entry else written,
+                roles=["coordinates"],
+                group=bool(entry and entry.group),
+                id=entry.id if entry else None,
+                written=written,
+            )
+        )
+    return out

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from .blocks import Block, Paragraph, Table
+from .bodies import HeadingBodies, heading_bodies
+from .duties import DutyReader
 from .model import Assignment, Milestone, ProgramDraft, Section, TaskDraft, TimeSpec
 from .outline import Node
 from .registry import Registry
@@ -53,6 +55,9 @@ class TaskBuilder:
         self.counters: dict[str, int] = {}
         self.ids: set[str] = set()
         self.defaults: list[Assignment] = []
+        self.source: str | None = None  # how the task being added was written (see _select)
+        self.provisions = False  # whether the heading being read is the provisions part
+        self.origin: dict[str, tuple[str, bool]] = {}
 
     # ---- the walk ----
 
@@ -60,10 +65,16 @@ class TaskBuilder:
         self._collect_defaults(root)
         for node in root.children:
             self._walk(node, None)
+        self._select()
         self._fill_gaps()
 
     def _walk(self, node: Node, parent: Section | None) -> None:
         parent_path = node.parent.path if node.parent else ""
+        self.provisions = node.context == "provisions"
+        bodies = self._heading_bodies(node)
+        if bodies is not None:
+            self.walk_body(node, parent, bodies)
+            return
         if node.context != "intro" and self._is_prose_task(node):
             self._prose_task(node, parent_path, node.path)
             return
@@ -92,6 +103,53 @@ class TaskBuilder:
         self._items(node, section, None, None)
         for child in node.children:
             self._walk(child, section)
+
+    # ---- duties under a heading that names a body ----
+
+    def _heading_bodies(self, node: Node) -> HeadingBodies | None:
+        """The bodies a heading gives the work under it: "1. Sở Y tế", "(1) Bộ Công an:",
+        "2. Sở X chủ trì, phối hợp với Y thực hiện các nội dung sau:". None for any other
+        heading, and where the items carry their own role lines (the Party-fields layout)."""
+        if node.context == "intro" or node.kind in ("root", "part", "roman", "appendix"):
+            return None
+        if any(
+            isinstance(b, Paragraph) and (label := read_label(b.text)) and label.field == "roles"
+            for b in node.items
+        ):
+            return None
+        bodies = heading_bodies(node.title, self.registry)
+        if bodies is not None:
+            return bodies if (node.items or node.children or bodies.inline) else None
+        title = node.title.rstrip()
+        if title.endswith(":") and (node.items or node.children):
+            found = prose_assignments(title, self.registry)
+            if any(a.id or "leads" in a.roles for a in found):
+                return HeadingBodies(found)
+        return None
+
+    def walk_body(self, node: Node, parent: Section | None, bodies: HeadingBodies) -> None:
+        """A body heading: a section whose duties are tasks led by the heading's body."""
+        section = Section(
+            number=node.path,
+            title=node.title,
+            parent=node.parent.path or None if node.parent else None,
+            line=node.line,
+        )
+        self.draft.sections.append(section)
+        DutyReader(self, node, section, bodies).read()
+
+    def parse_time(self, text: str) -> TimeSpec:
+        """A labelled time ("Thời gian thực hiện: ...") in this document's term."""
+        return parse_time(text, term=self.draft.term)
+
+    def time_in(self, text: str, line: int) -> TimeSpec:
+        """The time a duty's text states, if any ("..., hoàn thành trước ngày 15/12/2025")."""
+        spans = [
+            (sentence, spec)
+            for sentence in _sentences(text)
+            for _, _, spec in find_times(sentence, term=self.draft.term)
+        ]
+        return self._prose_time(text, spans, [], line)
 
     def _intro(self, node: Node, section: Section) -> None:
         """Purpose and requirements: kept as the section's text, never tasks."""
@@ -203,9 +261,11 @@ class TaskBuilder:
             self._add_prose(task.section, task.line, text, task_id)
             return
         time = task.time or TimeSpec(text="")
+        self.source = "fields"
         self.add(
             task.section, task.line, text, merge(task.assignments), time, [], task.product, task_id
         )
+        self.source = None
 
     def _section_paragraph(self, block: Paragraph, number: str, section: Section | None) -> None:
         """An unnumbered paragraph in a section: a task when it assigns work ("Giao Sở X chủ
@@ -274,7 +334,11 @@ class TaskBuilder:
     # ---- tables ----
 
     def _table(self, table: Table, section: str) -> bool:
-        return read_task_table(table, section, self)
+        self.source = "table"
+        try:
+            return read_task_table(table, section, self)
+        finally:
+            self.source = None
 
     # ---- adding and checking ----
 
@@ -300,7 +364,47 @@ class TaskBuilder:
         self.ids.add(task_id)
         task = TaskDraft(task_id, section, text, assignments, time, milestones, line, product)
         self.draft.tasks.append(task)
+        self.origin[task_id] = (self.source or "prose", self.provisions)
         return task
+
+    def _select(self) -> None:
+        """Keep the tasks the plan assigns, once each.
+
+        - Where the plan assigns its work in its task parts (a task table, field blocks,
+          body headings, sentences naming a body), its implementation provisions ("Tổ chức
+          thực hiện") hold general duties, not tasks.
+        - Items that name no body and no time (lists of solutions, steps, what is checked)
+          are no tasks when the plan assigns its work elsewhere.
+        - A task that repeats a row of the plan's task table is the row."""
+        tasks = self.draft.tasks
+
+        def assigned(task: TaskDraft) -> bool:
+            source, _ = self.origin[task.id]
+            return source != "prose" or bool(task.assignments)
+
+        elsewhere = any(assigned(t) and not self.origin[t.id][1] for t in tasks)
+        kept = [t for t in tasks if not (elsewhere and self.origin[t.id][1])]
+        if any(assigned(t) for t in kept):
+            kept = [t for t in kept if assigned(t) or t.time.text]
+        rows = {_opening(t.text) for t in kept if self.origin[t.id][0] == "table"}
+        if rows:
+            kept = [
+                t for t in kept if self.origin[t.id][0] == "table" or _opening(t.text) not in rows
+            ]
+        dropped = len(tasks) - len(kept)
+        if dropped:
+            for task in tasks:
+                if task not in kept:
+                    self._as_text(task)
+        self.draft.tasks = kept
+
+    def _as_text(self, task: TaskDraft) -> None:
+        """A dropped item stays in its section's text, so nothing is lost."""
+        owner = next((s for s in self.draft.sections if s.number == task.section), None)
+        if owner is not None:
+            owner.text.append(task.text)
+        else:
+            self.draft.warn(task.line, f"Đoạn văn không được coi là nhiệm vụ: {task.text[:80]!r}")
 
     def _collect_defaults(self, root: Node) -> None:
         """Who directs and who carries out a task the program names no body for: the
@@ -372,6 +476,11 @@ def _texts(blocks: list[Block]) -> list[str]:
         else:
             out.extend(" | ".join(row) for row in block.rows)
     return out
+
+
+def _opening(text: str) -> str:
+    """The first words of a task, folded: what two copies of one task share."""
+    return " ".join(fold(text).split()[:10])
 
 
 def _sentences(text: str) -> list[str]:

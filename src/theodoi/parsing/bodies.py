@@ -1,0 +1,147 @@
+"""Headings that name who does the work under them: "1. Sở Y tế", "a) Tổ đảng ở Thường trực
+Ủy ban KH,CN&MT", "(1) Bộ Công an:", "3. Đề nghị Ủy ban MTTQ Việt Nam tỉnh",
+"1.5. Trách nhiệm của đối tượng thực hiện kiểm kê:", "12. Đề nghị Công ty Điện lực: Khẩn
+trương kiểm tra ...".
+
+Plans organised by body write a body's name as a numbered or lettered heading and list its
+duties under it; the heading's body leads every duty. A heading is read as a body when its
+words are the name of a body (the registry or the national lexicon knows it) or begin with the
+word that heads an institution's name (Sở, Ban, Ủy ban, Công an, Bộ Chỉ huy, Viện, Các sở...),
+or when it opens with a form that introduces a body ("Đề nghị", "Trách nhiệm của", "Đối với").
+Content headings begin with a verb ("Tổ chức tuyên truyền", "Ban hành quy chế"), so words that
+are also verbs count as a head only before a capitalised name ("Ban Tuyên giáo", not "Ban
+hành").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Assignment
+from .registry import Registry
+from .roles import assignments_from
+from .text import fold
+
+# Forms that introduce the bodies a heading gives work to; what follows is a body whatever
+# its words. Folded.
+_INTRODUCERS = re.compile(
+    r"^(?:de nghi|trach nhiem(?: cua| doi voi)|nhiem vu(?: cua| doi voi)|doi voi|giao(?: cho)?)\s+"
+)
+# Words that head an institution's name, folded, longest first. Ambiguous ones (also a common
+# word or verb) are in _NEEDS_NAME: they head a body only before a capitalised word.
+_HEADS = tuple(
+    sorted(
+        (
+            "so", "ban", "bo", "uy ban", "ubnd", "hdnd", "hoi dong", "cong an", "van phong",
+            "vien", "toa an", "tand", "vksnd", "bao", "dai", "hoi", "doan", "lien doan",
+            "lien hiep", "to dang", "dang uy", "dang doan", "dang bo", "chi bo", "chi cuc",
+            "cuc", "tong cuc", "kho bac", "ngan hang", "cong ty", "tong cong ty", "tap doan",
+            "truong ban", "pho truong ban", "truong", "benh vien", "trung tam", "thanh tra",
+            "kiem toan", "thue", "hai quan", "cong thong tin", "doanh nghiep", "thu truong",
+            "giam doc", "chu tich", "lanh dao", "co quan", "nguoi dung dau", "thanh vien",
+            "mat tran", "tinh doan", "thanh doan", "tinh uy", "thanh uy", "huyen uy", "quy",
+            "hoc vien", "dai hoc", "bao hiem xa hoi", "bo chi huy", "ban chi huy", "bo tu lenh",
+            "ban quan ly", "ubmttq", "mttq", "thuong truc", "thuong vu", "cac dong chi",
+            "dong chi", "to chuc chinh tri", "bo truong",
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_NEEDS_NAME = frozenset({"ban", "bo", "hoi", "doan", "bao", "dai", "cuc", "quy", "truong"})
+# After "Các"/"các": the plural of a kind of body ("Các sở, ban, ngành", "các bộ, cơ quan").
+_PLURALS = (
+    "so", "bo", "ban", "nganh", "co quan", "don vi", "dia phuong", "to chuc", "xa", "phuong",
+    "huyen", "tinh", "doanh nghiep", "hoi", "doan the", "doan", "dai bieu", "thanh vien",
+    "hang", "tap doan", "truong", "benh vien", "co so", "luc luong", "chu dau tu", "uy ban",
+    "cap", "dang uy", "chi bo", "dang bo", "to dang", "lanh dao",
+)  # fmt: skip
+_SENTENCE_END = (".", ";", "!", "?")
+MAX_BODY_WORDS = 40
+
+
+@dataclass
+class HeadingBodies:
+    """The bodies a heading names and, for "X: <duty>", the duty written after the colon."""
+
+    assignments: list[Assignment]
+    inline: str | None = None
+    requested: bool = False  # "Đề nghị X": a request to a body outside the issuer's authority
+
+
+def _starts_with_head(text: str) -> bool:
+    folded = fold(text)
+    words = text.split()
+    if folded.startswith("cac "):
+        rest = folded[4:]
+        return any(
+            rest == p or rest.startswith(p + " ") or rest.startswith(p + ",") for p in _PLURALS
+        )
+    for head in _HEADS:
+        if folded == head or folded.startswith(head + " ") or folded.startswith(head + ","):
+            if head in _NEEDS_NAME:
+                following = words[1] if len(words) > 1 else ""
+                if head == "bo" and not words[0].lower().startswith("bộ"):
+                    return False  # "Bổ sung", "Bố trí"
+                return following[:1].isupper() or fold(following) in ("va", "kiem", "chi")
+            return True
+    return False
+
+
+def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
+    """The bodies a heading names, or None when the heading is not a body's name."""
+    text = title.strip().strip("*_ ")
+    inline = None
+    if ":" in text:
+        head, _, rest = text.partition(":")
+        rest = rest.strip()
+        if rest and len(rest.split()) >= 3:
+            inline = rest
+        text = head.strip()
+    if not text or text.endswith(_SENTENCE_END):
+        return None
+    named = _without_notes(text)
+    folded = fold(named)
+    introducer = _INTRODUCERS.match(folded)
+    requested = folded.startswith("de nghi")
+    if introducer:
+        named = named[introducer.end() :].strip()
+        if not named:
+            return None
+    elif not _starts_with_head(named) and not _known_at_start(named, registry):
+        return None
+    if len(named.split()) > MAX_BODY_WORDS or _reads_as_sentence(fold(named)):
+        return None
+    found, _ = registry.scan(named)
+    assignments = assignments_from(found, ("leads",)) if found else []
+    assignments = [a for a in assignments if fold(a.written) not in _NOT_BODIES]
+    if not assignments:
+        assignments = [Assignment(org=named, roles=["leads"], written=named)]
+    for item in assignments:
+        if "leads" not in item.roles:
+            item.roles.insert(0, "leads")
+        if "coordinates" in item.roles:
+            item.roles.remove("coordinates")
+    return HeadingBodies(assignments, inline, requested)
+
+
+# Words a scan may return that name no body.
+_NOT_BODIES = frozenset({"", "va", "cac", "theo chuc nang", "nhiem vu"})
+# A heading that assigns ("X chủ trì, phối hợp với Y ...") reads as a sentence, not a name.
+_ASSIGNING = re.compile(r"\b(?:phoi hop voi|chiu trach nhiem|co trach nhiem|can cu)\b")
+
+
+def _reads_as_sentence(folded: str) -> bool:
+    return bool(_ASSIGNING.search(folded))
+
+
+def _without_notes(text: str) -> str:
+    """The name without what a heading adds in brackets: "Sở Nội vụ (Cơ quan thường trực ...)"."""
+    out = re.sub(r"\s*\([^()]*\)", "", text).strip()
+    return out.rstrip(" ,;-–") or text
+
+
+def _known_at_start(text: str, registry: Registry) -> bool:
+    found, stop = registry.scan(text, prefix_only=True)
+    return bool(found) and found[0].entry is not None and stop >= len(text.rstrip(" .:"))
