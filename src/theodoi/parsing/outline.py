@@ -20,6 +20,7 @@ _ARABIC = re.compile(
     r"^(?P<n>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<t1>\S.*)$|^(?P<m>\d{1,2})[.)]\s+(?P<t2>\S.*)$"
 )
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\)\s+(?P<title>\S.*)$")
+_PAREN = re.compile(r"^\((?P<n>\d{1,2})\)\s+(?P<title>\S.*)$")  # "(1) Bộ Công an:"
 _APPENDIX = re.compile(
     r"^(?:phu luc)(?:\s+(?:so\s+)?(?P<n>[ivx]+|\d{1,2}))?\b\s*[:.\-–]?\s*(?P<title>.*)$"
 )
@@ -35,12 +36,33 @@ _INTRO_WORDS = (
     "can cu",
     "pham vi",
     "danh gia ket qua",
+    "danh gia tinh hinh",
+    "doi tuong",
+    "lo trinh",
+    "phuong phap",
+    "thoi gian va pham vi",
+    "thoi gian, pham vi",
+    "kinh phi",
+    "nguon von",
+    "nguon kinh phi",
+    "che do bao cao",
+    "chi tieu",
+    "boi canh",
+    "su can thiet",
 )
-_PROVISION_WORDS = ("to chuc thuc hien", "trach nhiem thuc hien", "phan cong thuc hien", "kinh phi")
+_PROVISION_WORDS = (
+    "to chuc thuc hien",
+    "trach nhiem thuc hien",
+    "phan cong thuc hien",
+    "to chuc theo doi",
+    "theo doi, kiem tra",
+    "kiem tra, giam sat",
+)
 
 RANK_PART = 0
 RANK_ROMAN = 1
 RANK_LETTER = 10
+RANK_PAREN = 11
 
 
 @dataclass
@@ -90,6 +112,9 @@ def heading(paragraph: Paragraph) -> tuple[str, str, int, str] | None:
     match = _LETTER.match(text)
     if match:
         return match["n"], match["title"], RANK_LETTER, "letter"
+    match = _PAREN.match(text)
+    if match:
+        return f"({match['n']})", match["title"], RANK_PAREN, "paren"
     match = _APPENDIX.match(fold_keep_offsets(text[:40]))
     if match:
         number = "PL" + (match["n"].upper() if match["n"] else "")
