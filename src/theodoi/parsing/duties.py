@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 _DIRECTING = ("chi dao", "huong dan", "de nghi", "yeu cau", "giao")
 MAX_LEAD_IN_WORDS = 25
+_CLOSING = ("tren day la",)
 
 
 @dataclass
@@ -95,6 +96,9 @@ class DutyReader:
         for block in self.node.items if blocks is None else blocks:
             if isinstance(block, Table):
                 block = Paragraph(" | ".join(c for r in block.rows for c in r if c), block.line)
+            if fold(block.text[:12]).startswith(_CLOSING):
+                self.section.text.append(block.text)  # "Trên đây là Kế hoạch ...": the end
+                continue
             label = read_label(block.text)
             if label is not None and current is not None:
                 self._label(current, label)

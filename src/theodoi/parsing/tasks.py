@@ -41,6 +41,7 @@ class OpenTask:
     time: TimeSpec | None = None
     product: str | None = None
     labelled: bool = False
+    milestones: list[Milestone] = field(default_factory=list)
     # In the provisions part, a bullet is a task only when it names a body and a time;
     # otherwise it is the section's text.
     provision_of: Section | None = None
@@ -193,12 +194,29 @@ class TaskBuilder:
         """Read a section's paragraphs in order: a bullet opens a task, role lines fill it,
         other paragraphs continue it, or stand as the section's text or a prose task."""
         number = section.number if section else node.parent.path if node.parent else ""
+        pending: tuple[LabelLine, str | None] | None = None  # "Cơ quan thực hiện:" over lines
         for block in node.items:
             if isinstance(block, Table):
                 if self._table(block, number):
                     continue
                 block = Paragraph(" | ".join(c for row in block.rows for c in row if c), block.line)
             label = read_label(block.text)
+            if (
+                pending is not None
+                and current is not None
+                and label is None
+                and block.bullet is not None
+                and block.bullet != pending[1]
+            ):
+                # A line of a field whose label stands alone: "- Thời gian thực hiện:" over
+                # "+ Các bộ ... trước ngày 15/12/2025." and "+ Bộ Công an ... trước ngày 31/12".
+                self._label_line(current, pending[0], block.text, block.line)
+                continue
+            pending = None
+            if label is not None and not label.value and current is not None:
+                current.labelled = True
+                pending = (label, block.bullet)
+                continue
             if label is not None:
                 if current is None:
                     self.draft.warn(
@@ -230,6 +248,31 @@ class TaskBuilder:
                 current, current_id = None, None
                 self._section_paragraph(block, number, section)
         self._close(current, current_id)
+
+    def _label_line(self, task: OpenTask, label: LabelLine, text: str, line: int) -> None:
+        """One line under a label that stands alone: bodies, a time, or content."""
+        if label.field == "roles":
+            task.assignments.extend(
+                prose_assignments(text, self.registry)
+                or role_line(LabelLine("roles", text, label.roles), self.registry)
+            )
+        elif label.field == "time":
+            spec = parse_time(text, term=self.draft.term)
+            if spec.kind == "unknown":
+                spec = self.time_in(text, line)
+            if spec.kind == "deadline" and spec.due:
+                task.milestones.append(Milestone(text, spec.due, _scope(text)))
+            if task.time is None or not task.time.text:
+                task.time = spec
+            elif spec.text:
+                parts = task.time.parts if task.time.kind == "compound" else [task.time]
+                task.time = TimeSpec(
+                    text="; ".join(p.text for p in [*parts, spec]),
+                    kind="compound",
+                    parts=[*parts, spec],
+                )
+        else:
+            task.paragraphs.append(text)
 
     def _label(self, task: OpenTask, label: LabelLine, line: int) -> None:
         task.labelled = True
@@ -263,7 +306,14 @@ class TaskBuilder:
         time = task.time or TimeSpec(text="")
         self.source = "fields"
         self.add(
-            task.section, task.line, text, merge(task.assignments), time, [], task.product, task_id
+            task.section,
+            task.line,
+            _without_item_title(text),
+            merge(task.assignments),
+            time,
+            task.milestones,
+            task.product,
+            task_id,
         )
         self.source = None
 
@@ -373,8 +423,10 @@ class TaskBuilder:
         - Where the plan assigns its work in its task parts (a task table, field blocks,
           body headings, sentences naming a body), its implementation provisions ("Tổ chức
           thực hiện") hold general duties, not tasks.
-        - Items that name no body and no time (lists of solutions, steps, what is checked)
-          are no tasks when the plan assigns its work elsewhere.
+        - Items that name no body (lists of solutions, steps, what is checked) are no tasks
+          when the plan assigns its work by body or in a task table; where it assigns work in
+          field blocks or prose, such an item is a task only when it states a time (its
+          bodies then come from the provisions, see _fill_gaps).
         - A task that repeats a row of the plan's task table is the row."""
         tasks = self.draft.tasks
 
@@ -384,7 +436,9 @@ class TaskBuilder:
 
         elsewhere = any(assigned(t) and not self.origin[t.id][1] for t in tasks)
         kept = [t for t in tasks if not (elsewhere and self.origin[t.id][1])]
-        if any(assigned(t) for t in kept):
+        if any(self.origin[t.id][0] in ("body", "table") for t in kept):
+            kept = [t for t in kept if assigned(t)]
+        elif any(assigned(t) for t in kept):
             kept = [t for t in kept if assigned(t) or t.time.text]
         rows = {_opening(t.text) for t in kept if self.origin[t.id][0] == "table"}
         if rows:
@@ -476,6 +530,14 @@ def _texts(blocks: list[Block]) -> list[str]:
         else:
             out.extend(" | ".join(row) for row in block.rows)
     return out
+
+
+_ITEM_TITLE = re.compile(r"^(?:Hoạt động|Nhiệm vụ|Nội dung|Hoạt động số)\s*\d{1,2}[.:]?\n", re.I)
+
+
+def _without_item_title(text: str) -> str:
+    """ "Hoạt động 1" over "Nội dung: Triển khai ...": the task is its content."""
+    return _ITEM_TITLE.sub("", text, count=1) if "\n" in text else text
 
 
 def _opening(text: str) -> str:
