@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .heads import starts_with_head
 from .model import Assignment
 from .registry import Registry
 from .roles import assignments_from
@@ -28,35 +29,6 @@ from .text import fold
 _INTRODUCERS = re.compile(
     r"^(?:de nghi|trach nhiem(?: cua| doi voi)|nhiem vu(?: cua| doi voi)|doi voi|giao(?: cho)?)\s+"
 )
-# Words that head an institution's name, folded, longest first. Ambiguous ones (also a common
-# word or verb) are in _NEEDS_NAME: they head a body only before a capitalised word.
-_HEADS = tuple(
-    sorted(
-        (
-            "so", "ban", "bo", "uy ban", "ubnd", "hdnd", "hoi dong", "cong an", "van phong",
-            "vien", "toa an", "tand", "vksnd", "bao", "dai", "hoi", "doan", "lien doan",
-            "lien hiep", "to dang", "dang uy", "dang doan", "dang bo", "chi bo", "chi cuc",
-            "cuc", "tong cuc", "kho bac", "ngan hang", "cong ty", "tong cong ty", "tap doan",
-            "truong ban", "pho truong ban", "truong", "benh vien", "trung tam", "thanh tra",
-            "kiem toan", "thue", "hai quan", "cong thong tin", "doanh nghiep", "thu truong",
-            "giam doc", "chu tich", "lanh dao", "co quan", "nguoi dung dau", "thanh vien",
-            "mat tran", "tinh doan", "thanh doan", "tinh uy", "thanh uy", "huyen uy", "quy",
-            "hoc vien", "dai hoc", "bao hiem xa hoi", "bo chi huy", "ban chi huy", "bo tu lenh",
-            "ban quan ly", "ubmttq", "mttq", "thuong truc", "thuong vu", "cac dong chi",
-            "dong chi", "to chuc chinh tri", "bo truong",
-        ),
-        key=len,
-        reverse=True,
-    )
-)  # fmt: skip
-_NEEDS_NAME = frozenset({"ban", "bo", "hoi", "doan", "bao", "dai", "cuc", "quy", "truong"})
-# After "Các"/"các": the plural of a kind of body ("Các sở, ban, ngành", "các bộ, cơ quan").
-_PLURALS = (
-    "so", "bo", "ban", "nganh", "co quan", "don vi", "dia phuong", "to chuc", "xa", "phuong",
-    "huyen", "tinh", "doanh nghiep", "hoi", "doan the", "doan", "dai bieu", "thanh vien",
-    "hang", "tap doan", "truong", "benh vien", "co so", "luc luong", "chu dau tu", "uy ban",
-    "cap", "dang uy", "chi bo", "dang bo", "to dang", "lanh dao",
-)  # fmt: skip
 _SENTENCE_END = (".", ";", "!", "?")
 MAX_BODY_WORDS = 40
 
@@ -70,25 +42,6 @@ class HeadingBodies:
     requested: bool = False  # "Đề nghị X": a request to a body outside the issuer's authority
 
 
-def _starts_with_head(text: str) -> bool:
-    folded = fold(text)
-    words = text.split()
-    if folded.startswith("cac "):
-        rest = folded[4:]
-        return any(
-            rest == p or rest.startswith(p + " ") or rest.startswith(p + ",") for p in _PLURALS
-        )
-    for head in _HEADS:
-        if folded == head or folded.startswith(head + " ") or folded.startswith(head + ","):
-            if head in _NEEDS_NAME:
-                following = words[1] if len(words) > 1 else ""
-                if head == "bo" and not words[0].lower().startswith("bộ"):
-                    return False  # "Bổ sung", "Bố trí"
-                return following[:1].isupper() or fold(following) in ("va", "kiem", "chi")
-            return True
-    return False
-
-
 def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
     """The bodies a heading names, or None when the heading is not a body's name."""
     text = title.strip().strip("*_ ")
@@ -96,9 +49,12 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
     if ":" in text:
         head, _, rest = text.partition(":")
         rest = rest.strip()
-        if rest and len(rest.split()) >= 3:
-            inline = rest
-        text = head.strip()
+        if _names_list(rest):
+            text = text.rstrip(" :")  # "Ủy ban nhân dân các xã: Gia Thuận, Tân Điền"
+        else:
+            if rest and len(rest.split()) >= 3:
+                inline = rest
+            text = head.strip()
     if not text or text.endswith(_SENTENCE_END):
         return None
     named = _without_notes(text)
@@ -109,7 +65,7 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
         named = named[introducer.end() :].strip()
         if not named:
             return None
-    elif not _starts_with_head(named) and not _known_at_start(named, registry):
+    elif not starts_with_head(named) and not _known_at_start(named, registry):
         return None
     if len(named.split()) > MAX_BODY_WORDS or _reads_as_sentence(fold(named)):
         return None
@@ -134,6 +90,16 @@ _ASSIGNING = re.compile(r"\b(?:phoi hop voi|chiu trach nhiem|co trach nhiem|can 
 
 def _reads_as_sentence(folded: str) -> bool:
     return bool(_ASSIGNING.search(folded))
+
+
+def _names_list(text: str) -> bool:
+    """ "Gia Thuận, Tân Điền, Gò Công Đông": place names listed after a colon, part of the
+    body's name (each piece a short capitalised name)."""
+    pieces = [p.strip() for p in re.split(r",|\bvà\b", text.rstrip(". ")) if p.strip()]
+    return len(pieces) >= 2 and all(
+        len(p.split()) <= 4 and all(w[:1].isupper() or w[:1].isdigit() for w in p.split())
+        for p in pieces
+    )
 
 
 def _without_notes(text: str) -> str:

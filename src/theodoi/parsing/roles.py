@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .heads import starts_with_head
 from .model import Assignment
 from .registry import Found, Registry
 from .text import fold, fold_keep_offsets
@@ -66,7 +67,7 @@ def read_label(text: str) -> LabelLine | None:
     about the same paragraphs.
     """
     if ":" not in text[:80]:
-        return None
+        return _colonless_time(text)
     item = _ITEM_PREFIX.match(text)
     if item:
         text = text[item.end() :]
@@ -83,6 +84,22 @@ def read_label(text: str) -> LabelLine | None:
     if match:
         return LabelLine("content", text[match.end() :].strip())
     return None
+
+
+# "Thời gian thực hiện sau khi ... được ban hành.": a time label written without its colon,
+# recognised by the time word that follows it. Folded.
+_BARE_TIME_LABEL = re.compile(
+    r"^(?:thoi gian(?: hoan thanh| thuc hien| trien khai)?|thoi han(?: hoan thanh| thuc hien)?)"
+    r"\s+(?=(?:sau|truoc|trong|tu|den|nam|quy|thang|ngay|cham nhat|dinh ky|hang|thuong xuyen"
+    r"|khi|theo|giai doan)\b)"
+)
+
+
+def _colonless_time(text: str) -> LabelLine | None:
+    if not text[:9].lower().startswith(("thời gian", "thời hạn")):
+        return None
+    match = _BARE_TIME_LABEL.match(fold_keep_offsets(text[:60]))
+    return LabelLine("time", text[match.end() :].strip()) if match else None
 
 
 def assignments_from(found: list[Found], roles: tuple[str, ...]) -> list[Assignment]:
@@ -174,6 +191,13 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
         found, stop = registry.scan(sentence[offset:], until=_TASK_VERBS)
     else:
         found, stop = registry.scan(sentence[offset:], prefix_only=True)
+        if not any(f.entry for f in found) and starts_with_head(sentence):
+            # A subject no registry knows, written as a body's name: "Ủy ban nhân dân thành
+            # phố Hà Nội chủ trì, phối hợp với Bộ Công an bố trí ..." (kept whole, as written).
+            found, stop = registry.scan(sentence, until=_DUTY_VERBS)
+            found = [f for f in found if f.written and fold(f.written) not in ("cac", "va")]
+            if found:
+                opener = True  # the names stand, known or not
     if not found or not (opener or any(f.entry for f in found)):
         return [], ""
     stop += offset
