@@ -185,6 +185,7 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
     folded = fold_keep_offsets(sentence)
     offset = 0
     opener = _OPENERS.match(folded)
+    opener_matched = bool(opener)
     if opener:
         # "Giao X ..." names its bodies even when the registry does not know them.
         offset = opener.end()
@@ -204,6 +205,11 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
     rest = folded[stop:].lstrip(" ,")
     verb_role = next((role for verb, role in _VERB_ROLES if rest.startswith(verb)), "implements")
     out = assignments_from(found, (verb_role,) if verb_role != "leads" else ())
+    if not opener_matched and not any(f.lead for f in found):
+        # "X phối hợp với Y tổ chức ...", no chủ trì: the verb is X's; Y only coordinates.
+        for item in out:
+            if "coordinates" in item.roles:
+                item.roles = ["coordinates"]
     if verb_role == "directs":
         after = _DIRECTED.match(rest)
         if after:

@@ -123,9 +123,18 @@ class TaskBuilder:
             return bodies if (node.items or node.children or bodies.inline) else None
         title = node.title.rstrip()
         if title.endswith(":") and (node.items or node.children):
-            found = prose_assignments(title, self.registry)
-            if any(a.id or "leads" in a.roles for a in found):
-                return HeadingBodies(found)
+            # A lead-in: "Sở X chủ trì, phối hợp với Y thực hiện:", or one whose last clause
+            # has the body as its subject ("Để thể chế hóa ..., Đảng đoàn Quốc hội xác định
+            # các nhiệm vụ trọng tâm sau:").
+            for clause in (title, title.rsplit(", ", 1)[-1]):
+                found = prose_assignments(clause, self.registry)
+                if any(a.id or "leads" in a.roles for a in found) or (
+                    found and clause is not title
+                ):
+                    for item in found:
+                        if "coordinates" not in item.roles and "leads" not in item.roles:
+                            item.roles = ["leads"]
+                    return HeadingBodies(found)
         return None
 
     def walk_body(self, node: Node, parent: Section | None, bodies: HeadingBodies) -> None:
