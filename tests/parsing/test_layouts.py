@@ -161,7 +161,7 @@ def test_provisions_are_text_when_the_plan_assigns_its_work_elsewhere(markdown_d
     assert sections["I"].text == ["1. Cụ thể hóa các nhiệm vụ của Chương trình hành động."]
     assert sections["III"].text == [
         "1. Các sở, ban, ngành căn cứ nhiệm vụ được giao, tổ chức triển khai thực hiện.",
-        "Giao Sở Kế hoạch và Đầu tư theo dõi, đôn đốc, định kỳ 6 tháng báo cáo "
+        "2. Giao Sở Kế hoạch và Đầu tư theo dõi, đôn đốc, định kỳ 6 tháng báo cáo "
         "Ủy ban nhân dân tỉnh.",
     ]
     assert not any(t.section in ("I", "III") for t in markdown_draft.tasks)

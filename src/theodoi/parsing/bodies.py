@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from .heads import starts_with_head
 from .model import Assignment
-from .registry import Registry
-from .roles import assignments_from
+from .registry import Found, Registry
+from .roles import _DUTY_VERBS, assignments_from
 from .text import fold
 
 # Forms that introduce the bodies a heading gives work to; what follows is a body whatever
@@ -44,8 +44,9 @@ class HeadingBodies:
 
 def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
     """The bodies a heading names, or None when the heading is not a body's name."""
-    text = title.strip().strip("*_ ")
+    text = _without_notes(title.strip().strip("*_ "))
     inline = None
+    lead_in = text.endswith(":")
     if ":" in text:
         head, _, rest = text.partition(":")
         rest = rest.strip()
@@ -67,9 +68,14 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
             return None
     elif not starts_with_head(named) and not _known_at_start(named, registry):
         return None
-    if len(named.split()) > MAX_BODY_WORDS or _reads_as_sentence(fold(named)):
+    if len(named.split()) > MAX_BODY_WORDS:
         return None
-    found, _ = registry.scan(named)
+    if not introducer and _is_sentence(named, lead_in, registry):
+        return None  # "Sở X chủ trì, phối hợp với Y thực hiện:": a sentence, not a name
+    if _describes(named):
+        found = [Found(None, named, lead=True)]
+    else:
+        found, _ = registry.scan(named)
     assignments = assignments_from(found, ("leads",)) if found else []
     assignments = [a for a in assignments if fold(a.written) not in _NOT_BODIES]
     if not assignments:
@@ -85,11 +91,29 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
 # Words a scan may return that name no body.
 _NOT_BODIES = frozenset({"", "va", "cac", "theo chuc nang", "nhiem vu"})
 # A heading that assigns ("X chủ trì, phối hợp với Y ...") reads as a sentence, not a name.
-_ASSIGNING = re.compile(r"\b(?:phoi hop voi|chiu trach nhiem|co trach nhiem|can cu)\b")
+_ASSIGNING = re.compile(r"\b(?:phoi hop|chu tri|chiu trach nhiem|co trach nhiem|can cu)\b")
 
 
-def _reads_as_sentence(folded: str) -> bool:
-    return bool(_ASSIGNING.search(folded))
+def _is_sentence(named: str, lead_in: bool, registry: Registry) -> bool:
+    """A heading that assigns ("X chủ trì, phối hợp với Y ...", "X phối hợp với Y ...") or a
+    lead-in whose subject is followed by its verb ("UBND các xã chủ động bố trí ...:"). A
+    verb spelt in lower case after the name is the sign: "Bộ Xây dựng" is a name."""
+    folded = fold(named)
+    if _ASSIGNING.search(folded) and not _describes(named):
+        return True
+    if not lead_in:
+        return False
+    _, stop = registry.scan(named, until=_DUTY_VERBS)
+    return stop < len(named) and named[stop : stop + 1].islower()
+
+
+def _describes(named: str) -> bool:
+    """ "Các Sở, ngành chủ trì, quản lý, tham gia thực hiện các dự án ...": verbs listed after
+    the name describe which bodies are meant (a relative clause), so the whole is the name."""
+    return bool(_DESCRIBING.search(fold(named)))
+
+
+_DESCRIBING = re.compile(r"\bchu tri\s*,\s*(?!phoi hop)\w+")
 
 
 def _names_list(text: str) -> bool:

@@ -35,8 +35,8 @@ _ROLE_LABEL = re.compile(
     rf"(?:\s+(?:chinh|thuc hien))?\s*:\s*"
 )
 _TIME_LABEL = re.compile(
-    r"^(?:thoi gian(?: hoan thanh| thuc hien| trien khai)?|thoi han(?: hoan thanh)?"
-    r"|tien do(?: thuc hien| hoan thanh)?|moc thoi gian)\s*:\s*"
+    r"^(?:thoi gian|thoi han|tien do|moc thoi gian)"
+    r"(?:\s+(?:hoan thanh|thuc hien|trien khai|ban hanh|trinh|bao cao|to chuc|gui))?\s*:\s*"
 )
 _PRODUCT_LABEL = re.compile(r"^(?:san pham|hinh thuc(?: van ban| san pham)?|ket qua)\s*:\s*")
 _CONTENT_LABEL = re.compile(r"^(?:noi dung(?: nhiem vu| cong viec)?|nhiem vu)\s*:\s*")
@@ -155,6 +155,7 @@ _VERB_ROLES = (
     ("de xuat", "advises"),
     ("chu tri", "leads"),
 )
+_PREDICATE = re.compile(r"\s+là\s+")
 _OPENERS = re.compile(r"^(?:giao(?: cho)?|de nghi|yeu cau|phan cong)\s+")
 # Verbs that end the list of bodies after "Giao": what they are given to do.
 _TASK_VERBS = frozenset(
@@ -189,7 +190,8 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
     if opener:
         # "Giao X ..." names its bodies even when the registry does not know them.
         offset = opener.end()
-        found, stop = registry.scan(sentence[offset:], until=_TASK_VERBS)
+        named = _PREDICATE.split(sentence[offset:], maxsplit=1)[0]  # "Giao X là cơ quan ..."
+        found, stop = registry.scan(named, until=_TASK_VERBS)
     else:
         found, stop = registry.scan(sentence[offset:], prefix_only=True)
         if not any(f.entry for f in found) and starts_with_head(sentence):

@@ -59,6 +59,7 @@ class TaskBuilder:
         self.source: str | None = None  # how the task being added was written (see _select)
         self.provisions = False  # whether the heading being read is the provisions part
         self.origin: dict[str, tuple[str, bool]] = {}
+        self.written: dict[str, list[str]] = {}  # a numbered prose task's own paragraphs
 
     # ---- the walk ----
 
@@ -185,8 +186,16 @@ class TaskBuilder:
             if isinstance(block, Table) or block.bullet is not None or read_label(block.text):
                 return False
         if node.context == "provisions":
-            return self._assigns_dated_work(" ".join([node.title, *_texts(node.items)]))
+            text = " ".join([node.title, *_texts(node.items)])
+            return self._assigns_dated_work(text) or self._assigns_between_bodies(text)
         return True
+
+    def _assigns_between_bodies(self, text: str) -> bool:
+        """Whether a provision gives a body work it leads or shares: "Sở X chủ trì, phối hợp
+        với Y ...", "Z phối hợp với Sở X tham mưu ..." (not "Các sở căn cứ chức năng, nhiệm vụ
+        tổ chức thực hiện")."""
+        found = prose_assignments(text, self.registry)
+        return any("leads" in a.roles or "coordinates" in a.roles for a in found)
 
     def _assigns_dated_work(self, text: str) -> bool:
         """Whether a paragraph gives a body work with a time: "Giao Sở X ..., hoàn thành
@@ -342,6 +351,11 @@ class TaskBuilder:
     def _prose_task(self, node: Node, section: str, task_id: str) -> None:
         text = "\n".join([node.title, *_texts(node.items)])
         self._add_prose(section, node.line, text, task_id)
+        # Should it be no task after all (_select), it is kept as it was written.
+        self.written[self.draft.tasks[-1].id] = [
+            f"{node.number}. {node.title}",
+            *_texts(node.items),
+        ]
 
     def _add_prose(self, section: str, line: int, text: str, task_id: str | None) -> None:
         assignments: list[Assignment] = []
@@ -465,7 +479,7 @@ class TaskBuilder:
         """A dropped item stays in its section's text, so nothing is lost."""
         owner = next((s for s in self.draft.sections if s.number == task.section), None)
         if owner is not None:
-            owner.text.append(task.text)
+            owner.text.extend(self.written.get(task.id, [task.text]))
         else:
             self.draft.warn(task.line, f"Đoạn văn không được coi là nhiệm vụ: {task.text[:80]!r}")
 
