@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from .blocks import Block, Paragraph, Table
-from .frontmatter import is_closing_start, read_closing, read_header
+from .frontmatter import (
+    attached_start,
+    is_closing_start,
+    is_kind_line,
+    read_attached,
+    read_closing,
+    read_header,
+)
 from .model import ProgramDraft
 from .outline import build_outline, heading
 from .references import find_references
@@ -16,17 +23,48 @@ def parse_blocks(blocks: list[Block], registry: Registry | None = None) -> Progr
     placed becomes a warning with its line. Without ``registry``, the issuer's decides
     (registry_for)."""
     draft = ProgramDraft()
-    body, closing = _split_closing(blocks)
+    decision, decision_closing, blocks_read = _split_attached(blocks)
+    body, closing = _split_closing(blocks_read)
     root = build_outline(body)
-    read_header(root.items, draft, registry_for(None, registry))
+    if decision is None:
+        read_header(root.items, draft, registry_for(None, registry))
+    else:
+        # The decision gives number, date, issuer and signature; the attached plan, which
+        # is the document tracked, gives kind, title and preamble.
+        read_header(decision, draft, registry_for(None, registry))
+        read_attached(root.items, draft)
     registry = registry_for(draft.issuer, registry)
     root.items = []
-    read_closing(closing, draft, registry)
+    read_closing(decision_closing + closing, draft, registry)
     TaskBuilder(draft, registry).build(root)
     draft.references = _references(blocks)
     if not draft.tasks:
         draft.warn(None, "Không tìm thấy nhiệm vụ nào trong văn bản.")
     return draft
+
+
+def _split_attached(
+    blocks: list[Block],
+) -> tuple[list[Block] | None, list[Block], list[Block]]:
+    """(decision, its closing, the attached document) for a decision that adopts a plan
+    ("Điều 1. Ban hành kèm theo Quyết định này Kế hoạch ..."), whose articles are never
+    tasks; or (None, [], blocks) for a document that stands alone. The attached document
+    starts at a type-name line after the decision's own ("QUYẾT ĐỊNH") or its closing."""
+    closing_at: int | None = None
+    seen_kind = False
+    for index, block in enumerate(blocks):
+        if closing_at is None and is_closing_start(block):
+            closing_at = index
+            continue
+        if not isinstance(block, Paragraph):
+            continue
+        if (seen_kind or closing_at is not None) and attached_start(
+            blocks, index, closing_at is not None, heading
+        ):
+            end = closing_at if closing_at is not None else index
+            return blocks[:end], blocks[end:index], blocks[index:]
+        seen_kind = seen_kind or is_kind_line(block)
+    return None, [], blocks
 
 
 def _split_closing(blocks: list[Block]) -> tuple[list[Block], list[Block]]:

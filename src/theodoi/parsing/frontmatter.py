@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from .blocks import Block, Paragraph, Table
 from .model import ProgramDraft, Signer
 from .registry import Registry
+from .text import fold
 
 _NUMBER = re.compile(r"(?:^|\s)Số\s*:?\s*(?P<n>\d[\w./\-]*)", re.IGNORECASE)
 # "Quảng Ngãi, ngày 10 tháng 12 năm 2020": the place goes with the date.
@@ -33,6 +35,16 @@ _DOC_KINDS = (
     "KẾT LUẬN",
     "QUYẾT ĐỊNH",
 )
+# A document's type name standing alone on its line ("KẾ HOẠCH", "Chương trình"), folded.
+_KIND_WORDS = frozenset(
+    fold(kind) for kind in (*_DOC_KINDS, "KẾ HOẠCH HÀNH ĐỘNG", "PHƯƠNG ÁN", "QUY CHẾ", "QUY ĐỊNH")
+)
+# "(Kèm theo Quyết định số ...)", "(Ban hành kèm theo Nghị quyết ...)": the line under an
+# attached document's title that names the document it is attached to.
+_ATTACHED_TO = re.compile(
+    r"^\(?\s*(?:ban hanh\s+)?kem theo\s+(?:quyet dinh|nghi quyet|chi thi|thong tu|cong van|van ban)"
+)
+_LOOKAHEAD = 5  # paragraphs between an attached document's type name and its note or first heading
 _ISSUER_WORDS = (
     "tinh uy",
     "huyen uy",
@@ -64,6 +76,90 @@ def is_closing_start(block: Block) -> bool:
         return any(_RECIPIENTS.match(cell) for row in block.rows for cell in row)
     text = block.text
     return bool(_RECIPIENTS.match(text) or (_SIGN_OPENER.match(text) and text.isupper()))
+
+
+def is_kind_line(block: Block) -> bool:
+    """True for a paragraph that is only a document's type name ("KẾ HOẠCH", "Chương trình
+    hành động"): the first line of a document's title block."""
+    if not isinstance(block, Paragraph) or block.bullet is not None or len(block.text) > 30:
+        return False
+    return fold(block.text.strip(" *_:.")) in _KIND_WORDS
+
+
+def is_attached_note(block: Block) -> bool:
+    """True for "(Kèm theo Quyết định số ... ngày ... của ...)" under an attached title."""
+    return isinstance(block, Paragraph) and bool(_ATTACHED_TO.match(fold(block.text[:60])))
+
+
+def attached_start(
+    blocks: list[Block], index: int, after_closing: bool, is_heading: Callable[[Paragraph], object]
+) -> bool:
+    """Whether ``blocks[index]`` opens a document attached to the one before it: a decision
+    ("QUYẾT ĐỊNH: Điều 1. Ban hành kèm theo Quyết định này Kế hoạch ...") is followed by the
+    plan it adopts, with its own title block. The type-name line is followed within a few
+    paragraphs by the "(Kèm theo Quyết định ...)" note, or, once the decision's closing has
+    been passed, by the plan's first numbered heading (``is_heading``)."""
+    if not is_kind_line(blocks[index]):
+        return False
+    for block in blocks[index + 1 : index + 1 + _LOOKAHEAD]:
+        if is_attached_note(block):
+            return True
+        if isinstance(block, Paragraph) and is_heading(block):
+            return after_closing
+    return False
+
+
+def read_attached(blocks: list[Block], draft: ProgramDraft) -> None:
+    """The title block of a plan attached to a decision: its type name (the draft's kind:
+    the plan is the document tracked), its title lines, the "(Kèm theo Quyết định số ...
+    ngày ...)" note (number and date when the decision's header gave none) and its preamble.
+    The decision's own lines stay first in the preamble, so nothing is lost."""
+    decision_preamble = draft.preamble
+    draft.preamble = []
+    title_lines: list[str] = []
+    in_title = True
+    for paragraph in flatten(blocks):
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        if is_kind_line(paragraph) and draft.kind != _kind_name(text) and not title_lines:
+            draft.kind = _kind_name(text)
+            continue
+        if is_attached_note(paragraph):
+            in_title = False
+            if draft.number is None and (match := _NUMBER.search(text)):
+                draft.number = match["n"].rstrip(".,;")
+            if draft.date is None and (match := _PLACE_DATE.search(text)):
+                draft.date = _header_date(match, paragraph.line, draft)
+            continue
+        if in_title and _continues_title(text):
+            title_lines.append(text)
+            continue
+        in_title = False
+        draft.preamble.append(text)
+    if title_lines:
+        draft.title = " ".join(title_lines)
+    draft.preamble = [*decision_preamble, *draft.preamble]
+    draft.resolution = draft.term = None
+    _read_resolution_and_term([draft.title, *draft.preamble[len(decision_preamble) :]], draft)
+    if draft.resolution is None and draft.term is None:
+        _read_resolution_and_term(decision_preamble, draft)
+
+
+def _kind_name(text: str) -> str:
+    """ "KẾ HOẠCH" -> "Kế hoạch": the type name as the draft's kind."""
+    text = " ".join(text.strip(" *_:.").split())
+    return text[:1].upper() + text[1:].lower()
+
+
+def _read_resolution_and_term(texts: list[str], draft: ProgramDraft) -> None:
+    for text in texts:
+        if draft.resolution is None and (match := _RESOLUTION.search(text)):
+            draft.resolution = match["r"].strip()
+        if draft.term is None and (match := _TERM.search(text)):
+            start, end = int(match[1]), int(match[2])
+            if start <= end:
+                draft.term = (start, end)
 
 
 def flatten(blocks: list[Block]) -> list[Paragraph]:
@@ -127,13 +223,7 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
         draft.issuer = _issuer_name(" ".join(issuer_lines), registry)
     elif title_lines and (match := _OF_ISSUER.search(title_lines[0])):
         draft.issuer = _issuer_name(match["issuer"], registry)
-    for text in [draft.title, *draft.preamble]:
-        if draft.resolution is None and (match := _RESOLUTION.search(text)):
-            draft.resolution = match["r"].strip()
-        if draft.term is None and (match := _TERM.search(text)):
-            start, end = int(match[1]), int(match[2])
-            if start <= end:
-                draft.term = (start, end)
+    _read_resolution_and_term([draft.title, *draft.preamble], draft)
 
 
 def _continues_title(text: str) -> bool:
