@@ -194,12 +194,16 @@ def prose_clause(sentence: str, registry: Registry) -> tuple[list[Assignment], s
         found, stop = registry.scan(named, until=_TASK_VERBS)
     else:
         found, stop = registry.scan(sentence[offset:], prefix_only=True)
-        if not any(f.entry for f in found) and starts_with_head(sentence):
+        known = any(f.entry for f in found)
+        if (not known or not _verb_at(sentence, folded, stop)) and starts_with_head(sentence):
             # A subject no registry knows, written as a body's name: "Ủy ban nhân dân thành
-            # phố Hà Nội chủ trì, phối hợp với Bộ Công an bố trí ..." (kept whole, as written).
-            found, stop = registry.scan(sentence, until=_DUTY_VERBS)
-            found = [f for f in found if f.written and fold(f.written) not in ("cac", "va")]
-            if found:
+            # phố Hà Nội chủ trì, phối hợp với Bộ Công an bố trí ..." (kept whole, as written),
+            # or one the registry knows only the start of ("Ban" of "Ban Quản lý ...").
+            whole, end = registry.scan(sentence, until=_DUTY_VERBS)
+            whole = [f for f in whole if f.written and fold(f.written) not in ("cac", "va")]
+            if whole and (not known or len(whole[0].written) > len(found[0].written)):
+                found, stop = whole, end
+                opener_matched = False
                 opener = True  # the names stand, known or not
     if not found or not (opener or any(f.entry for f in found)):
         return [], ""
@@ -242,6 +246,16 @@ _DUTY_VERBS = _TASK_VERBS | frozenset(
     )
 )  # fmt: skip
 _CLAUSE_END = re.compile(r"[.;:]")
+
+
+def _verb_at(sentence: str, folded: str, stop: int) -> bool:
+    """Whether what follows a subject's name is its verb or a role marker, so the name is
+    whole: "Ban Quản lý ... chủ trì" is not "Ban" + "Quản lý ..." (a verb is in lower case)."""
+    rest = sentence[stop:].lstrip(" ,")
+    if not rest or not rest[0].islower():
+        return not rest
+    words = tuple(folded[stop:].lstrip(" ,").split()[:2])
+    return words in _DUTY_VERBS or words in (("chu", "tri"), ("phoi", "hop"))
 
 
 def coordinators(text: str, registry: Registry) -> list[Assignment]:

@@ -129,9 +129,7 @@ class TaskBuilder:
             # các nhiệm vụ trọng tâm sau:").
             for clause in (title, title.rsplit(", ", 1)[-1]):
                 found = prose_assignments(clause, self.registry)
-                if any(a.id or "leads" in a.roles for a in found) or (
-                    found and clause is not title
-                ):
+                if found:
                     for item in found:
                         if "coordinates" not in item.roles and "leads" not in item.roles:
                             item.roles = ["leads"]
