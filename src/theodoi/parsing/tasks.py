@@ -12,7 +12,15 @@ from .duties import DutyReader
 from .model import Assignment, Milestone, ProgramDraft, Section, TaskDraft, TimeSpec
 from .outline import Node
 from .registry import Registry
-from .roles import LabelLine, merge, prose_assignments, prose_clause, read_label, role_line
+from .roles import (
+    LabelLine,
+    coordinators,
+    merge,
+    prose_assignments,
+    prose_clause,
+    read_label,
+    role_line,
+)
 from .tables import read_task_table
 from .text import fold, is_lower_start
 from .times import find_times, parse_time
@@ -133,7 +141,14 @@ class TaskBuilder:
                     for item in found:
                         if "coordinates" not in item.roles and "leads" not in item.roles:
                             item.roles = ["leads"]
-                    return HeadingBodies(found)
+                    # Coordinators the registry does not know are named after "phối hợp với".
+                    named = {fold(a.written) for a in found}
+                    extra = [
+                        a
+                        for a in coordinators(clause, self.registry)
+                        if fold(a.written) not in named
+                    ]
+                    return HeadingBodies(found + extra)
         return None
 
     def walk_body(self, node: Node, parent: Section | None, bodies: HeadingBodies) -> None:
