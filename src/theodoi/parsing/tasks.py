@@ -536,6 +536,40 @@ class TaskBuilder:
                 self.draft.warn(
                     task.line, f"Không hiểu thời gian của nhiệm vụ {task.id}: {shown!r}"
                 )
+            _review(task)
+
+
+def _review(task: TaskDraft) -> None:
+    """What the office should check on a task, field by field (the contract's ``review``)."""
+    named = [a for a in task.assignments if not a.inferred]
+    leads = [a for a in named if "leads" in a.roles]
+    doers = [a for a in named if {"implements", "advises"} & set(a.roles)]
+    if not named:
+        task.flag(
+            "lead",
+            "Văn bản không nêu cơ quan cho nhiệm vụ này"
+            + ("; đã lấy theo phần Tổ chức thực hiện." if task.assignments else "."),
+        )
+    elif not leads and len(doers) > 1:
+        task.flag(
+            "lead",
+            f"Không nêu cơ quan chủ trì; {len(doers)} cơ quan cùng thực hiện "
+            f"(cơ quan nêu đầu tiên: {doers[0].written or doers[0].org}).",
+        )
+    elif not leads and not doers:
+        task.flag("lead", "Chỉ có cơ quan phối hợp, không nêu cơ quan chủ trì.")
+    for item in named:
+        if item.id is None:
+            task.flag("assignments", f"Cơ quan chưa có trong danh mục: {item.written or item.org}.")
+    if task.time.kind == "unknown" and task.time.text:
+        task.flag("time", f"Không hiểu thời gian: {task.time.text}.")
+    elif task.time.kind == "compound" and not task.milestones:
+        task.flag("time", "Nhiều mốc thời gian; kiểm tra mốc nào áp dụng cho phần nào.")
+    if len(_sentences(task.text)) > MAX_SENTENCES:
+        task.flag("text", "Nhiệm vụ dài, gồm nhiều ý; kiểm tra có cần tách không.")
+
+
+MAX_SENTENCES = 6
 
 
 def _plain_leaf(node: Node) -> bool:
