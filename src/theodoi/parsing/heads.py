@@ -22,7 +22,7 @@ _HEADS = tuple(
             "mat tran", "tinh doan", "thanh doan", "tinh uy", "thanh uy", "huyen uy", "quy",
             "hoc vien", "dai hoc", "bao hiem xa hoi", "bo chi huy", "ban chi huy", "bo tu lenh",
             "ban quan ly", "ubmttq", "mttq", "thuong truc", "thuong vu", "cac dong chi",
-            "dong chi", "to chuc chinh tri", "bo truong",
+            "dong chi", "to chuc chinh tri", "bo truong", "don vi", "dia phuong", "doan the",
         ),
         key=len,
         reverse=True,

@@ -243,9 +243,12 @@ _DUTY_VERBS = _TASK_VERBS | frozenset(
         "hoan thien", "thuc day", "van dong", "keu goi", "nam bat", "tham gia", "trao doi",
         "doi thoai", "dung nha", "xac dinh", "lua chon", "don dep", "thuc hien", "tiep tuc",
         "tham muu", "trinh cap", "de nghi", "bao ve", "can doi", "to chuc", "dinh huong",
+        "day nhanh", "tang cuong", "day manh",
     )
 )  # fmt: skip
 _CLAUSE_END = re.compile(r"[.;:]")
+# After "phối hợp với", words that name bodies besides the heads of names (folded).
+_ALSO_NAMES = ("to chuc", "ca nhan", "nganh", "co so", "cong dong", "nha truong", "hang")
 
 
 def _verb_at(sentence: str, folded: str, stop: int) -> bool:
@@ -273,6 +276,10 @@ def coordinators(text: str, registry: Registry) -> list[Assignment]:
         written = item.written
         if not written or fold(written) in ("cac", "va"):
             continue
+        if entry is None and not (
+            starts_with_head(written) or fold(written).startswith(_ALSO_NAMES)
+        ):
+            break  # "... Công an tỉnh đẩy nhanh tiến độ": the verb phrase, not a body
         out.append(
             Assignment(
                 org=entry.name if entry else written,
