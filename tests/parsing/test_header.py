@@ -114,3 +114,195 @@ def test_a_kind_word_inside_a_standalone_plan_does_not_split_it() -> None:
     draft = parse_text(md(*items))
     assert draft.number == "12/KH-UBND"
     assert len(draft.tasks) == 2
+
+
+# --------------------------------------------------------------------------- header fields
+
+
+def header(*lines: str) -> list[str]:
+    """A small plan under the given header lines, so the header is all that varies."""
+    return [
+        *lines,
+        "I. NHIỆM VỤ",
+        "1. Sở Y tế chủ trì tổ chức tập huấn, hoàn thành trong quý II/2025.",
+    ]
+
+
+def test_number_forms_of_state_and_party_documents() -> None:
+    state = parse_text(md(*header("ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN", "Số: 215/KH-UBND", "KẾ HOẠCH")))
+    party = parse_text(md(*header("TỈNH ỦY ĐIỆN BIÊN", "Số 42-KH/TU", "KẾ HOẠCH")))
+    blank = parse_text(md(*header("THỦ TƯỚNG CHÍNH PHỦ", "Số: /QĐ-TTg", "QUYẾT ĐỊNH")))
+    assert (state.number, party.number, blank.number) == ("215/KH-UBND", "42-KH/TU", None)
+
+
+def test_date_in_words_and_in_figures() -> None:
+    words = parse_text(md(*header("Điện Biên, ngày 19 tháng 11 năm 2025", "KẾ HOẠCH")))
+    figures = parse_text(md(*header("Điện Biên, ngày 19/11/2025", "KẾ HOẠCH")))
+    assert words.date == figures.date == D(2025, 11, 19)
+
+
+def test_a_date_in_the_title_is_not_the_documents_date() -> None:
+    draft = parse_text(
+        md(*header("KẾ HOẠCH", "Thực hiện Chỉ thị số 05-CT/TW ngày 15/5/2016 của Bộ Chính trị"))
+    )
+    assert draft.date is None
+
+
+def test_issuer_in_a_readable_case_with_its_place() -> None:
+    def issuer(*lines: str) -> str | None:
+        return parse_text(md(*header(*lines, "KẾ HOẠCH"))).issuer
+
+    # Old tone placement, and the name broken over two lines.
+    assert issuer("UỶ BAN NHÂN DÂN", "TỈNH ĐIỆN BIÊN") == "Ủy ban nhân dân tỉnh Điện Biên"
+    assert issuer("ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG") == "Ủy ban nhân dân thành phố Hải Phòng"
+    assert issuer("UBND TP HÀ NỘI") == "UBND TP Hà Nội"
+    assert issuer("THỦ TƯỚNG CHÍNH PHỦ") == "Thủ tướng Chính phủ"
+    assert issuer("BỘ GIÁO DỤC VÀ ĐÀO TẠO") == "Bộ Giáo dục và Đào tạo"
+    assert issuer("BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "Bộ Lao động - Thương binh và Xã hội"
+
+
+def test_issuer_below_its_superior_body() -> None:
+    def issuer(*lines: str) -> str | None:
+        return parse_text(md(*header(*lines, "KẾ HOẠCH"))).issuer
+
+    # A Party body's header: its superior above it, the Party's name on the right.
+    assert (
+        issuer("ĐẢNG CỘNG SẢN VIỆT NAM", "BAN CHẤP HÀNH TRUNG ƯƠNG", "ĐẢNG ĐOÀN QUỐC HỘI")
+        == "Đảng đoàn Quốc hội"
+    )
+    # A department under its province's committee keeps the province.
+    assert issuer("UBND TỈNH ĐIỆN BIÊN", "SỞ TÀI CHÍNH") == "Sở Tài chính tỉnh Điện Biên"
+    assert issuer("TỈNH ỦY ĐIỆN BIÊN", "BAN TUYÊN GIÁO") == "Ban Tuyên giáo Tỉnh ủy Điện Biên"
+
+
+def test_a_province_the_registry_does_not_know_keeps_its_own_name() -> None:
+    # The shipped registry is Quảng Ngãi's: another province must not become its committee.
+    draft = parse_text(md(*header("ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN", "KẾ HOẠCH")))
+    assert draft.issuer == "Ủy ban nhân dân tỉnh Điện Biên"
+
+
+def test_kind_and_title_under_the_type_name() -> None:
+    draft = parse_text(
+        md(
+            *header(
+                "KẾ HOẠCH",
+                "TRIỂN KHAI THI HÀNH LUẬT ĐẤT ĐAI",
+                "TRÊN ĐỊA BÀN TỈNH ĐIỆN BIÊN",
+                "Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024;",
+            )
+        )
+    )
+    assert draft.kind == "Kế hoạch"
+    # As written (capitals are kept: a case change would lose proper names), lines joined.
+    assert draft.title == "TRIỂN KHAI THI HÀNH LUẬT ĐẤT ĐAI TRÊN ĐỊA BÀN TỈNH ĐIỆN BIÊN"
+    assert draft.preamble == ["Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024;"]
+
+
+def test_other_kinds() -> None:
+    def kind(word: str) -> str | None:
+        return parse_text(md(*header(word, "Về công tác phòng, chống thiên tai"))).kind
+
+    assert kind("CHỈ THỊ") == "Chỉ thị"
+    assert kind("KẾT LUẬN") == "Kết luận"
+    assert kind("CHƯƠNG TRÌNH HÀNH ĐỘNG") == "Chương trình hành động"
+    assert kind("QUYẾT ĐỊNH") == "Quyết định"
+
+
+def test_a_decisions_title_ends_at_the_line_naming_who_decides() -> None:
+    draft = parse_text(
+        md(
+            "THỦ TƯỚNG CHÍNH PHỦ",
+            "QUYẾT ĐỊNH",
+            "Phê duyệt Đề án phát triển du lịch",
+            "THỦ TƯỚNG CHÍNH PHỦ",
+            "Căn cứ Luật Tổ chức Chính phủ;",
+            "QUYẾT ĐỊNH:",
+            "Điều 1. Phê duyệt Đề án.",
+        )
+    )
+    assert (draft.kind, draft.title) == ("Quyết định", "Phê duyệt Đề án phát triển du lịch")
+
+
+def test_signature_and_recipients_written_in_one_cell() -> None:
+    draft = parse_text(
+        md(
+            *header("ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN", "KẾ HOẠCH"),
+            "Nơi nhận: - Bộ Y tế; - Thường trực Tỉnh ủy (để báo cáo); - Lưu: VT, KGVX.",
+            "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH Lò Văn Mạnh",
+        )
+    )
+    assert (draft.signer.on_behalf, draft.signer.title, draft.signer.name) == (
+        "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Lò Văn Mạnh",
+    )
+    assert draft.recipients == ["Bộ Y tế", "Thường trực Tỉnh ủy (để báo cáo)", "Lưu: VT, KGVX"]
+
+
+def test_signers_titles() -> None:
+    def signer(*lines: str) -> tuple[str | None, str | None, str | None]:
+        draft = parse_text(md(*header("KẾ HOẠCH"), "Nơi nhận:", "- Lưu: VT.", *lines))
+        return draft.signer.on_behalf, draft.signer.title, draft.signer.name
+
+    assert signer("THỦ TƯỚNG", "Nguyễn Văn Bình") == (None, "THỦ TƯỚNG", "Nguyễn Văn Bình")
+    assert signer("KT. BỘ TRƯỞNG", "THỨ TRƯỞNG", "Trần Văn Sơn") == (
+        "KT. BỘ TRƯỞNG",
+        "THỨ TRƯỞNG",
+        "Trần Văn Sơn",
+    )
+    assert signer("T/M ĐẢNG ĐOÀN", "BÍ THƯ", "Lê Văn Hà") == (
+        "T/M ĐẢNG ĐOÀN",
+        "BÍ THƯ",
+        "Lê Văn Hà",
+    )
+
+
+def test_a_header_in_a_word_table() -> None:
+    import tempfile
+    from pathlib import Path
+
+    from theodoi.parsing import parse_file
+
+    from .builders import build_docx
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = build_docx(
+            Path(folder) / "plan.docx",
+            [
+                [
+                    [
+                        "UỶ BAN NHÂN DÂN\nTỈNH ĐIỆN BIÊN",
+                        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
+                    ],
+                    ["Số: 215/KH-UBND", "Điện Biên, ngày 19 tháng 11 năm 2025"],
+                ],
+                *header("KẾ HOẠCH", "Triển khai thi hành Luật Đất đai"),
+            ],
+        )
+        draft = parse_file(path)
+    assert (draft.number, draft.date, draft.issuer, draft.kind, draft.title) == (
+        "215/KH-UBND",
+        D(2025, 11, 19),
+        "Ủy ban nhân dân tỉnh Điện Biên",
+        "Kế hoạch",
+        "Triển khai thi hành Luật Đất đai",
+    )
+
+
+def test_a_document_without_a_header_gives_nulls() -> None:
+    # A quoted excerpt: no issuer block, number, date, type name or signature.
+    draft = parse_text(
+        md(
+            "Tại Mục 1 Chỉ thị 24/CT-TTg, yêu cầu như sau:",
+            "(1) Bộ Công an:",
+            "- Chủ trì triển khai ứng dụng định danh điện tử, hoàn thành trong tháng 10 năm 2025.",
+        )
+    )
+    assert (draft.number, draft.date, draft.issuer, draft.kind, draft.title) == (
+        None,
+        None,
+        None,
+        None,
+        "",
+    )
+    assert (draft.signer.title, draft.signer.name) == (None, None)

@@ -109,7 +109,7 @@ def test_header_of_a_peoples_committee_plan(markdown_draft):
     assert draft.date == D(2021, 3, 15)
     assert draft.issuer == "Ủy ban nhân dân tỉnh"
     assert draft.term == (2021, 2025)
-    assert draft.title.startswith("KẾ HOẠCH Triển khai thực hiện Chương trình hành động")
+    assert draft.title.startswith("Triển khai thực hiện Chương trình hành động")
     assert (draft.signer.on_behalf, draft.signer.title, draft.signer.name) == (
         "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",

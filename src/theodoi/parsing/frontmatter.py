@@ -19,6 +19,12 @@ _PLACE_DATE = re.compile(
     r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})",
     re.IGNORECASE,
 )
+# "Lai Châu, ngày 19/11/2025": the same with the date in figures (the place is then needed).
+_PLACE_DATE_NUMERIC = re.compile(
+    r"(?:^|[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,4}\s*,\s*)"
+    r"ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})",
+    re.IGNORECASE,
+)
 _MOTTO = re.compile(
     r"ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     r"|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc",
@@ -63,9 +69,14 @@ _TERM = re.compile(r"(?:nhiệm kỳ|giai đoạn)\s+(\d{4})\s*[-–—]\s*(\d{4
 
 _SIGN_OPENER = re.compile(r"^(?:T/M|TM\.|T\.M\.|KT\.|TL\.|TUQ\.|Q\.)\s*", re.IGNORECASE)
 _SIGN_TITLE = re.compile(
-    r"(?P<title>(?:PHÓ\s+)?(?:BÍ THƯ(?: THƯỜNG TRỰC)?|CHỦ TỊCH|TRƯỞNG BAN|GIÁM ĐỐC"
-    r"|CHÁNH VĂN PHÒNG|THỦ TRƯỞNG|BỘ TRƯỞNG))\s*$"
+    r"(?P<title>(?:PHÓ\s+)?(?:BÍ THƯ(?: THƯỜNG TRỰC)?|CHỦ TỊCH|TRƯỞNG BAN|(?:TỔNG )?GIÁM ĐỐC"
+    r"|CHÁNH VĂN PHÒNG|THỦ TRƯỞNG|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|CỤC TRƯỞNG|VỤ TRƯỞNG"
+    r"|VIỆN TRƯỞNG|TRƯỞNG PHÒNG))\s*$"
 )
+# Recipients run together in one cell: "- Như Điều 3; - Bộ Tài chính; - Lưu: VT." The dash
+# that opens an item follows a ";" or a closing parenthesis (a dash inside a name, "chính trị
+# - xã hội", follows neither).
+_RECIPIENT_SPLIT = re.compile(r"(?:^|;|(?<=\)))\s*[-–+]\s+")
 _RECIPIENTS = re.compile(r"^nơi nhận\s*:?\s*", re.IGNORECASE)
 _PERSON = re.compile(r"^(?:[A-ZĐÀ-Ỹ][a-zđà-ỹ]+\s){1,5}[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 
@@ -188,18 +199,21 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
     A PDF's two header columns often come out as one line ("TỈNH ỦY QUẢNG NGÃI ĐẢNG CỘNG SẢN
     VIỆT NAM", "Số 01-CTr/TU Quảng Ngãi, ngày ..."), so each line gives up its motto, number
     and date, and what is left of the upper-case lines above the title names the issuer.
+    The title is the lines under the type name ("KẾ HOẠCH" / "Triển khai ..."), as written;
+    a type name that opens a longer line ("CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA TỈNH ỦY") is part of
+    the title's wording and stays in it.
     """
     title_lines: list[str] = []
     issuer_lines: list[str] = []
-    in_title = False
+    seen_kind = in_title = False
     for paragraph in flatten(blocks):
         text = paragraph.text
-        if not title_lines:
+        if not seen_kind:
             text = _MOTTO.sub(" ", text)
             if match := _NUMBER.search(text):
                 draft.number = draft.number or match["n"].rstrip(".,;")
                 text = text[: match.start()] + " " + text[match.end() :]
-            if match := _PLACE_DATE.search(text):
+            if match := _PLACE_DATE.search(text) or _PLACE_DATE_NUMERIC.search(text):
                 if draft.date is None:
                     draft.date = _header_date(match, paragraph.line, draft)
                 text = text[: match.start()] + " " + text[match.end() :]
@@ -207,23 +221,34 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
             if not text:
                 continue
         kind = next((k for k in _DOC_KINDS if text.startswith(k)), None)
-        if kind and not title_lines and text.isupper():
-            draft.kind = kind.capitalize()
+        if kind and not seen_kind and text.isupper():
+            seen_kind = in_title = True
+            if is_kind_line(Paragraph(text, paragraph.line)):
+                draft.kind = _kind_name(text)
+            else:
+                draft.kind = kind.capitalize()
+                title_lines.append(text)
+        elif in_title and is_attached_note(paragraph):
+            in_title = False
+        elif in_title and _continues_title(text) and not _is_authority(text, title_lines):
             title_lines.append(text)
-            in_title = True
-        elif in_title and _continues_title(text):
-            title_lines.append(text)
-        elif not title_lines and not draft.preamble and text.isupper():
+        elif not seen_kind and not draft.preamble and text.isupper():
             issuer_lines.append(text)
         else:
             in_title = False
             draft.preamble.append(text)
     draft.title = " ".join(title_lines)
     if issuer_lines:
-        draft.issuer = _issuer_name(" ".join(issuer_lines), registry)
+        draft.issuer = _issuer_from_lines(issuer_lines, registry)
     elif title_lines and (match := _OF_ISSUER.search(title_lines[0])):
         draft.issuer = _issuer_name(match["issuer"], registry)
     _read_resolution_and_term([draft.title, *draft.preamble], draft)
+
+
+def _is_authority(text: str, title_lines: list[str]) -> bool:
+    """The line under a decision's title that names who decides ("THỦ TƯỚNG CHÍNH PHỦ",
+    "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH ..."): upper case, a title or a body, not the title."""
+    return bool(title_lines) and text.isupper() and fold(text).startswith(_AUTHORITY_WORDS)
 
 
 def _continues_title(text: str) -> bool:
@@ -242,17 +267,185 @@ def _header_date(match: re.Match[str], line: int, draft: ProgramDraft) -> dt.dat
 
 
 def _issuer_name(text: str, registry: Registry) -> str:
-    """A registry name for "TỈNH ỦY QUẢNG NGÃI" or "Tỉnh ủy", else the words in title case."""
+    """A registry name for "TỈNH ỦY QUẢNG NGÃI" or "Tỉnh ủy", else the name in a readable
+    case with its place kept ("Ủy ban nhân dân tỉnh Lai Châu"): the place is what tells one
+    province's bodies from another's."""
+    text = " ".join(text.split()).strip(" *-–_,.")
     entry = registry.lookup(text)
     if entry:
         return entry.name
-    return text[:1].upper() + text[1:].lower() if text.isupper() else text
+    return readable_name(text) if text.isupper() else text
+
+
+def _issuer_from_lines(lines: list[str], registry: Registry) -> str:
+    """The issuer from the upper-case lines of the header's left column. A body under a
+    superior one is written below it ("BAN CHẤP HÀNH TRUNG ƯƠNG" / "ĐẢNG ĐOÀN QUỐC HỘI",
+    "UBND TỈNH QUẢNG NGÃI" / "SỞ TÀI CHÍNH"): the issuer is the lower body, with the
+    superior's place (or the superior Party committee) when it names none of its own. A
+    name broken over two lines ("UỶ BAN NHÂN DÂN" / "TỈNH LAI CHÂU") is joined."""
+    whole = " ".join(lines)
+    entry = registry.lookup(" ".join(whole.split()).strip(" *-–_,."))
+    if entry:
+        return entry.name
+    words = whole.split()
+    folded = fold(whole).split()
+    cut = next(
+        (
+            i
+            for i in range(2, len(words) - 1)
+            if any(tuple(folded[i : i + len(head)]) == head for head in _SUBORDINATE_HEADS)
+        ),
+        None,
+    )
+    if cut is None:
+        return _issuer_name(whole, registry)
+    superior, own = " ".join(words[:cut]), " ".join(words[cut:])
+    if not _PLACE.search(fold(own)):
+        folded_superior = fold(superior)
+        if _PARTY_COMMITTEE.match(folded_superior):
+            own = f"{own} {superior}"
+        elif place := _PLACE.search(folded_superior):
+            own = f"{own} {superior[place.start() :]}"
+    return _issuer_name(own, registry)
+
+
+# Words that head a body's name below its superior's in a header ("SỞ", "ĐẢNG ĐOÀN"), folded.
+_SUBORDINATE_HEADS = tuple(
+    tuple(head.split())
+    for head in (
+        "dang doan",
+        "ban can su dang",
+        "dang uy",
+        "so",
+        "van phong",
+        "ban tuyen giao",
+        "ban to chuc",
+        "ban dan van",
+        "ban noi chinh",
+        "ban kinh te",
+        "uy ban kiem tra",
+        "chi cuc",
+        "tong cuc",
+    )
+)
+_PLACE = re.compile(
+    r"\b(?:tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran|dac khu)\s+(?!uy\b)\w"
+)
+_PARTY_COMMITTEE = re.compile(r"^(?:tinh|thanh|huyen|quan|thi|dang) uy\b")
+_AUTHORITY_WORDS = (
+    "thu tuong",
+    "chu tich",
+    "bo truong",
+    "uy ban nhan dan",
+    "hoi dong nhan dan",
+    "ban thuong vu",
+    "ban chap hanh",
+    "giam doc",
+    "tinh uy",
+    "thanh uy",
+    "huyen uy",
+    "chinh phu",
+)
+
+# Old tone placement ("UỶ", "Thuý") as the registry and today's texts write it ("ỦY").
+_OLD_TONE = re.compile(r"(?<![qQ])([uU])([ỷýỳỹỵỶÝỲỸỴ])(?!\w)")
+_TONED_U = dict(zip("ỷýỳỹỵ", "ủúùũụ", strict=True))
+
+
+def _new_tone(match: re.Match[str]) -> str:
+    """ "uỷ" -> "ủy", "UỶ" -> "ỦY": the tone mark on the u, as the registry writes it."""
+    u, y = match[1], match[2]
+    toned = _TONED_U[y.lower()]
+    return (toned.upper() if u.isupper() else toned) + ("Y" if y.isupper() else "y")
+
+
+# Phrases of body names with their fixed case, lower-cased keys.
+_FIXED = {
+    "chính phủ": "Chính phủ",
+    "quốc hội": "Quốc hội",
+    "trung ương": "Trung ương",
+    "việt nam": "Việt Nam",
+    "tổ quốc": "Tổ quốc",
+    "nhà nước": "Nhà nước",
+    "bộ chính trị": "Bộ Chính trị",
+    "ban bí thư": "Ban Bí thư",
+    "ủy ban nhân dân": "ủy ban nhân dân",
+    "hội đồng nhân dân": "hội đồng nhân dân",
+    "xã hội": "xã hội",
+}
+_FIXED_LONGEST = max(len(key.split()) for key in _FIXED)
+_ABBREVIATIONS = frozenset({"ubnd", "hđnd", "tp", "mttq", "vn", "qđnd", "tw"})
+_PLACE_WORDS = frozenset(
+    {"tỉnh", "thành phố", "tp", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn", "đặc khu"}
+)
+_COMMITTEE_WORDS = frozenset({"tỉnh", "thành", "huyện", "quận", "thị", "đảng", "xã", "phường"})
+_NAMED_HEADS = frozenset({"bộ", "sở", "ban", "cục", "tổng cục", "chi cục", "vụ", "đài"})
+
+
+def readable_name(text: str) -> str:
+    """A body's name typed in capitals, written as running text writes it: "ỦY BAN NHÂN DÂN
+    TỈNH LAI CHÂU" -> "Ủy ban nhân dân tỉnh Lai Châu", "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH" ->
+    "Bộ Văn hóa, Thể thao và Du lịch", "THỦ TƯỚNG CHÍNH PHỦ" -> "Thủ tướng Chính phủ". The
+    place after "tỉnh", "thành phố"... and after "Tỉnh ủy" is a proper name; the name after
+    "Bộ", "Sở", "Ban"... starts each of its parts ("," "và" "-") with a capital."""
+    text = _OLD_TONE.sub(_new_tone, " ".join(text.split()))
+    words = text.lower().split()
+    out: list[str] = []
+    proper = False  # in a place's name: every word capitalised
+    named = capital = False  # in the name after a head word; capitalise the next word
+    index = 0
+    while index < len(words):
+        fixed = next(
+            (
+                " ".join(words[index : index + n])
+                for n in range(_FIXED_LONGEST, 1, -1)
+                if " ".join(words[index : index + n]) in _FIXED
+            ),
+            None,
+        )
+        if fixed and not proper:
+            phrase = _FIXED[fixed]
+            if capital or not out:
+                phrase = phrase[:1].upper() + phrase[1:]
+            out.extend(phrase.split())
+            index += len(fixed.split())
+            capital = False
+            continue
+        word = words[index]
+        pair = " ".join(words[index : index + 2])
+        index += 1
+        bare = word.strip(",.;")
+        if bare in _ABBREVIATIONS:
+            out.append(word.upper())
+        elif proper or capital or not out:
+            out.append(word[:1].upper() + word[1:])
+        else:
+            out.append(word)
+        capital = False
+        if bare in _COMMITTEE_WORDS and words[index : index + 1] == ["ủy"]:
+            out[-1] = out[-1][:1].upper() + out[-1][1:]  # "Tỉnh ủy", "Đảng ủy": a body
+            out.append("ủy")
+            index += 1
+            proper = True
+        elif not proper and (bare in _PLACE_WORDS or pair in _PLACE_WORDS):
+            if pair in _PLACE_WORDS:
+                out.append(words[index])
+                index += 1
+            proper = True
+        elif bare in _NAMED_HEADS or pair in _NAMED_HEADS:
+            if pair in _NAMED_HEADS:
+                out.append(words[index])
+                index += 1
+            named = capital = not proper
+        elif named and (word.endswith(",") or bare in ("và", "-")):
+            capital = True
+    return " ".join(out)
 
 
 def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -> None:
     """Recipients ("Nơi nhận:" and the list under it) and the signature block."""
     in_recipients = False
-    lines = flatten(blocks)
+    lines = _split_signature_lines(flatten(blocks))
     index = 0
     while index < len(lines):
         paragraph = lines[index]
@@ -262,8 +455,7 @@ def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -
         if match:
             in_recipients = True
             rest = text[match.end() :].strip()
-            if rest:
-                draft.recipients.append(rest.rstrip(",.;"))
+            draft.recipients.extend(_recipients_of(rest))
             continue
         if _SIGN_OPENER.match(text) or (text.isupper() and _SIGN_TITLE.search(text)):
             # "T/M HUYỆN ỦY" / "BÍ THƯ" on lines of their own are one signature block.
@@ -282,6 +474,40 @@ def read_closing(blocks: list[Block], draft: ProgramDraft, registry: Registry) -
             draft.warn(
                 paragraph.line, f"Không xác định được vai trò của dòng cuối văn bản: {text!r}"
             )
+
+
+def _split_signature_lines(lines: list[Paragraph]) -> list[Paragraph]:
+    """A signature line that ends with the signer's name gives two lines, as a signature
+    laid out one line each would."""
+    out: list[Paragraph] = []
+    for paragraph in lines:
+        words = paragraph.text.split()
+        # "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH Tống Thanh Hải": the name is the
+        # trailing words written Capitalised-lowercase, two to six of them.
+        count = 0
+        while count < min(6, len(words) - 1) and _is_name_word(words[-1 - count]):
+            count += 1
+        block = " ".join(words[: len(words) - count])
+        if (
+            count >= 2
+            and block.isupper()
+            and (_SIGN_OPENER.match(block) or _SIGN_TITLE.search(block))
+        ):
+            out.append(Paragraph(block, paragraph.line, paragraph.bullet))
+            out.append(Paragraph(" ".join(words[-count:]), paragraph.line))
+        else:
+            out.append(paragraph)
+    return out
+
+
+def _is_name_word(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and word[1:].isalpha() and word[1:].islower()
+
+
+def _recipients_of(text: str) -> list[str]:
+    """The recipients written after "Nơi nhận:" on its own line, one or many."""
+    parts = _RECIPIENT_SPLIT.split(text) if text.startswith(("-", "–", "+")) else [text]
+    return [part.strip().rstrip(",.;").strip() for part in parts if part.strip(" ,.;")]
 
 
 def _read_signer(
