@@ -99,6 +99,7 @@ DEADLINES = [
     ("2021 - 2025", date(2025, 12, 31), date(2021, 1, 1)),
     ("Từ năm 2021 đến năm 2025", date(2025, 12, 31), date(2021, 1, 1)),
     ("từ tháng 6/2021 đến tháng 12/2021", date(2021, 12, 31), date(2021, 6, 1)),
+    ("Tháng 9 - 10/2021", date(2021, 10, 31), date(2021, 9, 1)),  # two months, one year
 ]
 
 
@@ -136,6 +137,7 @@ RECURRING = [
     ("02 lần/năm", "year", None),
     ("Hằng năm, bắt đầu từ năm 2021", "year", date(2021, 1, 1)),
     ("Năm 2022, hằng quý", "quarter", date(2022, 1, 1)),
+    ("Trước ngày 15/12 hằng năm", "year", None),  # a day of each year: no year, no start
 ]
 
 
@@ -219,13 +221,10 @@ UNKNOWN = [
     "khoảng năm 2021",
     "từ năm 2021 đến nay",
     "Quý I",  # no year
-    "Tháng 9 - 10/2021",
     "Thường xuyên (hàng năm)",  # a time in parentheses is no scope
     "Năm 2021 (trước 30/6)",
     "Việt Nam 2021",  # "Nam" is not "năm"
-    "Trước ngày 15/12 hằng năm",
     "giai đoạn 2025-2021",
-    "định kỳ",
 ]
 
 
