@@ -71,8 +71,16 @@ def test_the_decision_gives_number_date_and_signer_the_plan_kind_and_title() -> 
         "Bùi Văn Khánh",
     )
     assert draft.recipients == ["Như Điều 3", "Lưu: VT"]
-    # The decision's articles are kept, as text, not as tasks.
+    # The decision's title and articles are kept, as text, not as tasks; the decision is
+    # the first reference, with its kind.
+    assert draft.preamble[0] == "Ban hành Kế hoạch phát triển du lịch cộng đồng năm 2024"
     assert any(text.startswith("Điều 1. Ban hành kèm theo") for text in draft.preamble)
+    decision = draft.references[0]
+    assert (decision.type, decision.number, decision.date) == (
+        "Quyết định",
+        "88/QĐ-UBND",
+        D(2024, 3, 5),
+    )
 
 
 def test_an_attached_plan_without_the_note_starts_at_its_first_heading_after_the_closing() -> None:

@@ -11,7 +11,7 @@ from .frontmatter import (
     read_closing,
     read_header,
 )
-from .model import ProgramDraft
+from .model import ProgramDraft, Reference
 from .outline import build_outline, heading
 from .references import find_references
 from .registry import Registry, registry_for
@@ -26,18 +26,28 @@ def parse_blocks(blocks: list[Block], registry: Registry | None = None) -> Progr
     decision, decision_closing, blocks_read = _split_attached(blocks)
     body, closing = _split_closing(blocks_read)
     root = build_outline(body)
+    adopted_by: Reference | None = None
     if decision is None:
         read_header(root.items, draft, registry_for(None, registry))
     else:
-        # The decision gives number, date, issuer and signature; the attached plan, which
-        # is the document tracked, gives kind, title and preamble.
+        # The decision gives number, date, issuer and signature (the plan is cited by the
+        # decision's number and date); the attached plan, which is the document tracked,
+        # gives kind, title and preamble. The decision itself is kept as a reference.
         read_header(decision, draft, registry_for(None, registry))
+        if draft.number:
+            kind = draft.kind or "Quyết định"
+            written = f"{kind} số {draft.number}"
+            if draft.date:
+                written += f" ngày {draft.date.day:02d}/{draft.date.month:02d}/{draft.date.year}"
+            adopted_by = Reference(written, kind, draft.number, draft.date)
         read_attached(root.items, draft)
     registry = registry_for(draft.issuer, registry)
     root.items = []
     read_closing(decision_closing + closing, draft, registry)
     TaskBuilder(draft, registry).build(root)
     draft.references = _references(blocks)
+    if adopted_by and not any(r.number == adopted_by.number for r in draft.references):
+        draft.references.insert(0, adopted_by)
     if not draft.tasks:
         draft.warn(None, "Không tìm thấy nhiệm vụ nào trong văn bản.")
     return draft

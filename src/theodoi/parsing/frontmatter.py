@@ -125,7 +125,8 @@ def read_attached(blocks: list[Block], draft: ProgramDraft) -> None:
     the plan is the document tracked), its title lines, the "(Kèm theo Quyết định số ...
     ngày ...)" note (number and date when the decision's header gave none) and its preamble.
     The decision's own lines stay first in the preamble, so nothing is lost."""
-    decision_preamble = draft.preamble
+    # The decision's title ("BAN HÀNH KẾ HOẠCH ...") stays, as the first of its lines.
+    decision_preamble = [draft.title, *draft.preamble] if draft.title else draft.preamble
     draft.preamble = []
     title_lines: list[str] = []
     in_title = True
@@ -138,6 +139,7 @@ def read_attached(blocks: list[Block], draft: ProgramDraft) -> None:
             continue
         if is_attached_note(paragraph):
             in_title = False
+            draft.preamble.append(text)
             if draft.number is None and (match := _NUMBER.search(text)):
                 draft.number = match["n"].rstrip(".,;")
             if draft.date is None and (match := _PLACE_DATE.search(text)):
@@ -230,6 +232,7 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
                 title_lines.append(text)
         elif in_title and is_attached_note(paragraph):
             in_title = False
+            draft.preamble.append(text)
         elif in_title and _continues_title(text) and not _is_authority(text, title_lines):
             title_lines.append(text)
         elif not seen_kind and not draft.preamble and text.isupper():
