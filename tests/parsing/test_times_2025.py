@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from theodoi.parsing.model import TimeSpec
 from theodoi.parsing.times import find_times, parse_time
@@ -440,3 +442,38 @@ def test_trailing_periods_and_label_remnants_do_not_break_parsing(given):
 def test_a_scope_label_is_still_a_scope():
     spec = parse_time("Cấp tỉnh: quý I/2026")
     assert (spec.kind, spec.due, spec.scope) == ("deadline", date(2026, 3, 31), "Cấp tỉnh")
+
+
+# --- Properties, with the new pieces and a year ----------------------------------------------
+
+PIECES = (
+    list("aăâbcdđeghiklmnoôơpqrstuưvxyàáảạầấậềếọồốộờớợừứựý")
+    + list("0123456789 /-–.,;:()+IVQ’")
+    + ["quý ", "quí ", "tháng ", "năm ", "ngày ", "hằng ", "từ ", "trước ", "và ", "2025", "12/"]
+    + ["đến ", "đến khi ", "các năm tiếp theo", "ngày ", "lần/", "9h00", "đột xuất ", "định kỳ "]
+    + ["hoặc ", "tuần", "Thời gian thực hiện: ", "+ ", ". ", "số 05/QĐ-UBND "]
+)
+VIETNAMESE = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
+YEARS = st.one_of(st.none(), st.integers(1900, 2200))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=VIETNAMESE, year=YEARS)
+def test_parse_time_with_a_year_keeps_its_invariants(text, year):
+    spec = parse_time(text, year=year)
+    if spec.kind == "unknown":
+        assert spec == TimeSpec(text=spec.text)
+    for part in [spec, *spec.parts]:
+        if part.due is not None and part.start is not None:
+            assert part.start <= part.due
+
+
+@settings(max_examples=400, deadline=None)
+@given(sentence=VIETNAMESE, year=YEARS)
+def test_find_times_with_a_year_agrees_with_parse_time(sentence, year):
+    end = 0
+    for start, stop, spec in find_times(sentence, year=year):
+        assert end <= start < stop <= len(sentence)
+        assert spec.kind not in ("unknown", "compound")
+        assert fields(parse_time(spec.text, year=year)) == fields(spec)
+        end = stop
