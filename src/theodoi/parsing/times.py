@@ -394,6 +394,8 @@ def _after_period(s: str, orig: str, end: int, period: _Period, ctx: _Ctx, *, sp
 
 def _onward(s: str, end: int, period: _Period) -> _Hit | None:
     """ "Quý IV/2025 và các năm tiếp theo" (every year), "tháng 11/2025 trở đi" (no period)."""
+    if _ONWARD_GATE.match(s, end) is None:
+        return None
     following = _NEXT_YEARS.match(s, _JOIN.match(s, end).end())  # type: ignore[union-attr]
     if following is not None:
         return _Hit(following.end(), _ongoing(period.first, "year"))
@@ -486,6 +488,7 @@ _JOIN = re.compile(r"\s*(?:,\s*)?(?:va\s+)?")
 _NEXT_YEARS = re.compile(
     r"(?:nhung|cac)\s+nam\s+(?:tiep\s+theo|ke\s+tiep|tiep|sau(?:\s+do)?)(?!\w)"
 )
+_ONWARD_GATE = re.compile(r"\s*,?\s*(?:va|cac|nhung|tro)(?!\w)")  # most periods end a time
 _ONWARDS = re.compile(r"\s*,?\s*tro\s+di(?!\w)")
 _CONTINUOUS = re.compile(r"thuong\s+xuyen(?:(?:\s*[,;]\s*|\s+)(?:va\s+)?lien\s+tuc)?(?!\w)")
 # Bare "liên tục" is an everyday adjective in prose; only a whole cell reads it as a time.
@@ -498,6 +501,9 @@ _DAY_OF = (
 )
 _EACH = r"(?:dinh\s+k[yi]\s+)?(?P<each>hang|moi)\s+(?P<unit>nam|thang|qu[yi])(?!\w)"
 _DAY_EACH = re.compile(_DAY_OF + r"\s*,?\s*(?:cua\s+)?" + _EACH)
+_DAY_OF_STARTS = (
+    "tcvdnhm"  # truoc, cham, vao, den, ngay, hang, moi, dinh: the words these begin with
+)
 _EACH_DAY = re.compile(_EACH + r"\s*,\s*" + _DAY_OF + r"(?!\w|\s*[-/.]\s*[0-9]|\s*,?\s*nam)")
 
 # Daily and weekly duties, with their hours: "trước 19h00’ hằng ngày", "02 lần/ngày (trước
@@ -552,6 +558,8 @@ def _recurring_form(s: str, orig: str, pos: int) -> _Hit | None:
 
 def _day_of_period_form(s: str, orig: str, pos: int) -> _Hit | None:
     """ "trước ngày 25/12 hằng năm", "Hằng năm, trước ngày 31/3": recurring, no year."""
+    if s[pos : pos + 1] not in _DAY_OF_STARTS:
+        return None
     best: _Hit | None = None
     for pattern in (_DAY_EACH, _EACH_DAY):
         m = pattern.match(s, pos)
