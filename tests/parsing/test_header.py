@@ -108,6 +108,19 @@ def test_an_attached_plan_ends_at_its_own_closing_and_keeps_its_appendix() -> No
     assert not any("dòng cuối" in w.message for w in draft.warnings)
 
 
+def test_an_attached_plan_that_repeats_the_header_and_a_decision_without_number() -> None:
+    items = list(DECISION_WITH_PLAN)
+    items.remove("Số: 88/QĐ-UBND")
+    items.remove("Hòa Bình, ngày 05 tháng 3 năm 2024")
+    at = items.index("KẾ HOẠCH")
+    items[at:at] = ["ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+    draft = parse_text(md(*items))
+    assert len(draft.tasks) == 2
+    # The note gives the number and the date the decision's header left out.
+    assert (draft.number, draft.date) == ("88/QĐ-UBND", D(2024, 3, 5))
+    assert not any("dòng cuối" in w.message for w in draft.warnings)
+
+
 def test_a_kind_word_inside_a_standalone_plan_does_not_split_it() -> None:
     items = [
         "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH",
@@ -140,7 +153,9 @@ def test_number_forms_of_state_and_party_documents() -> None:
     state = parse_text(md(*header("ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN", "Số: 215/KH-UBND", "KẾ HOẠCH")))
     party = parse_text(md(*header("TỈNH ỦY ĐIỆN BIÊN", "Số 42-KH/TU", "KẾ HOẠCH")))
     blank = parse_text(md(*header("THỦ TƯỚNG CHÍNH PHỦ", "Số: /QĐ-TTg", "QUYẾT ĐỊNH")))
+    spaced = parse_text(md(*header("Số: 215 /KH-UBND", "KẾ HOẠCH")))
     assert (state.number, party.number, blank.number) == ("215/KH-UBND", "42-KH/TU", None)
+    assert spaced.number == "215/KH-UBND"
 
 
 def test_date_in_words_and_in_figures() -> None:
@@ -163,7 +178,7 @@ def test_issuer_in_a_readable_case_with_its_place() -> None:
     # Old tone placement, and the name broken over two lines.
     assert issuer("UỶ BAN NHÂN DÂN", "TỈNH ĐIỆN BIÊN") == "Ủy ban nhân dân tỉnh Điện Biên"
     assert issuer("ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG") == "Ủy ban nhân dân thành phố Hải Phòng"
-    assert issuer("UBND TP HÀ NỘI") == "UBND TP Hà Nội"
+    assert issuer("UBND TP HÀ NỘI") == "Ủy ban nhân dân thành phố Hà Nội"
     assert issuer("THỦ TƯỚNG CHÍNH PHỦ") == "Thủ tướng Chính phủ"
     assert issuer("BỘ GIÁO DỤC VÀ ĐÀO TẠO") == "Bộ Giáo dục và Đào tạo"
     assert issuer("BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "Bộ Lao động - Thương binh và Xã hội"

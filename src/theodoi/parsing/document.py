@@ -10,6 +10,7 @@ from .frontmatter import (
     read_attached,
     read_closing,
     read_header,
+    repeated_header_start,
 )
 from .model import ProgramDraft, Reference
 from .outline import build_outline, heading
@@ -72,7 +73,9 @@ def _split_attached(
             blocks, index, closing_at is not None, heading
         ):
             end = closing_at if closing_at is not None else index
-            return blocks[:end], blocks[end:index], blocks[index:]
+            # A plan that repeats its decision's header starts at that header.
+            start = repeated_header_start(blocks, end + 1, index)
+            return blocks[:end], blocks[end:start], blocks[start:]
         seen_kind = seen_kind or is_kind_line(block)
     return None, [], blocks
 

@@ -12,7 +12,13 @@ from .model import ProgramDraft, Signer
 from .registry import Registry
 from .text import fold
 
-_NUMBER = re.compile(r"(?:^|\s)Số\s*:?\s*(?P<n>\d[\w./\-]*)", re.IGNORECASE)
+# "Số: 7360/KH-UBND", "Số 3260-KH/ĐĐQH15", "Số: 123 /KH-UBND" (a template's blank filled in).
+_NUMBER = re.compile(
+    r"(?:^|\s)Số\s*:?\s*(?P<n>\d[\w.]*(?:\s*[/\-]\s*[\w.]+)*(?:[/\-][\w.]+)*)", re.IGNORECASE
+)
+# "Quyết định số 88/QĐ-UBND" inside a note: a number with its slash.
+_NOTE_NUMBER = re.compile(r"\bsố\s*:?\s*(?P<n>\d[\w.\-]*/[\w.\-/]+)", re.IGNORECASE)
+_DATE_FIGURES = re.compile(r"\bngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})")
 # "Quảng Ngãi, ngày 10 tháng 12 năm 2020": the place goes with the date.
 _PLACE_DATE = re.compile(
     r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,4}\s*,\s*)?"
@@ -97,6 +103,30 @@ def is_kind_line(block: Block) -> bool:
     return fold(block.text.strip(" *_:.")) in _KIND_WORDS
 
 
+def repeated_header_start(blocks: list[Block], start: int, end: int) -> int:
+    """Where, in ``blocks[start:end]`` between a decision's closing and its plan's type name,
+    the plan's own header begins (an attached plan may repeat the decision's header: the
+    issuer and the national motto or the Party's name); ``end`` when it repeats none."""
+    found = next((j for j in range(start, end) if _has_motto(blocks[j])), end)
+    while found > start and _is_issuer_line(blocks[found - 1]):
+        found -= 1
+    return found
+
+
+def _has_motto(block: Block) -> bool:
+    if isinstance(block, Table):
+        return any(_MOTTO.search(cell) for row in block.rows for cell in row)
+    return bool(_MOTTO.search(block.text))
+
+
+def _is_issuer_line(block: Block) -> bool:
+    """An upper-case line above the motto that is not part of a signature."""
+    if not isinstance(block, Paragraph) or not block.text.isupper():
+        return False
+    text = block.text
+    return not (is_closing_start(block) or _SIGN_OPENER.match(text) or _SIGN_TITLE.search(text))
+
+
 def is_attached_note(block: Block) -> bool:
     """True for "(Kèm theo Quyết định số ... ngày ... của ...)" under an attached title."""
     return isinstance(block, Paragraph) and bool(_ATTACHED_TO.match(fold(block.text[:60])))
@@ -129,21 +159,22 @@ def read_attached(blocks: list[Block], draft: ProgramDraft) -> None:
     decision_preamble = [draft.title, *draft.preamble] if draft.title else draft.preamble
     draft.preamble = []
     title_lines: list[str] = []
-    in_title = True
+    seen_kind = in_title = False
     for paragraph in flatten(blocks):
         text = paragraph.text.strip()
         if not text:
             continue
-        if is_kind_line(paragraph) and draft.kind != _kind_name(text) and not title_lines:
-            draft.kind = _kind_name(text)
+        if not seen_kind:
+            if is_kind_line(paragraph):
+                draft.kind = _kind_name(text)
+                seen_kind = in_title = True
+            else:  # the plan's own header, repeating the decision's
+                _fill_number_and_date(text, paragraph.line, draft)
             continue
         if is_attached_note(paragraph):
             in_title = False
             draft.preamble.append(text)
-            if draft.number is None and (match := _NUMBER.search(text)):
-                draft.number = match["n"].rstrip(".,;")
-            if draft.date is None and (match := _PLACE_DATE.search(text)):
-                draft.date = _header_date(match, paragraph.line, draft)
+            _fill_number_and_date(text, paragraph.line, draft)
             continue
         if in_title and _continues_title(text):
             title_lines.append(text)
@@ -157,6 +188,20 @@ def read_attached(blocks: list[Block], draft: ProgramDraft) -> None:
     _read_resolution_and_term([draft.title, *draft.preamble[len(decision_preamble) :]], draft)
     if draft.resolution is None and draft.term is None:
         _read_resolution_and_term(decision_preamble, draft)
+
+
+def _fill_number_and_date(text: str, line: int, draft: ProgramDraft) -> None:
+    """Number and date from a line that repeats them ("(Kèm theo Quyết định số 88/QĐ-UBND
+    ngày 05/3/2024 ...)"), where the decision's header gave none."""
+    if draft.number is None and (match := _NUMBER.search(text) or _NOTE_NUMBER.search(text)):
+        draft.number = _clean_number(match["n"])
+    if draft.date is None and (match := _PLACE_DATE.search(text) or _DATE_FIGURES.search(text)):
+        draft.date = _header_date(match, line, draft)
+
+
+def _clean_number(number: str) -> str:
+    """ "123 /KH-UBND" -> "123/KH-UBND": the spaces typed around a number's slash go."""
+    return re.sub(r"\s+", "", number).rstrip(".,;")
 
 
 def _kind_name(text: str) -> str:
@@ -213,7 +258,7 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
         if not seen_kind:
             text = _MOTTO.sub(" ", text)
             if match := _NUMBER.search(text):
-                draft.number = draft.number or match["n"].rstrip(".,;")
+                draft.number = draft.number or _clean_number(match["n"])
                 text = text[: match.start()] + " " + text[match.end() :]
             if match := _PLACE_DATE.search(text) or _PLACE_DATE_NUMERIC.search(text):
                 if draft.date is None:
@@ -272,8 +317,9 @@ def _header_date(match: re.Match[str], line: int, draft: ProgramDraft) -> dt.dat
 def _issuer_name(text: str, registry: Registry) -> str:
     """A registry name for "TỈNH ỦY QUẢNG NGÃI" or "Tỉnh ủy", else the name in a readable
     case with its place kept ("Ủy ban nhân dân tỉnh Lai Châu"): the place is what tells one
-    province's bodies from another's."""
+    province's bodies from another's. "UBND", "HĐND", "TP" are written out."""
     text = " ".join(text.split()).strip(" *-–_,.")
+    text = _ABBREVIATED.sub(lambda m: _WRITTEN_OUT[m[0].upper()], text)
     entry = registry.lookup(text)
     if entry:
         return entry.name
@@ -310,6 +356,11 @@ def _issuer_from_lines(lines: list[str], registry: Registry) -> str:
         elif place := _PLACE.search(folded_superior):
             own = f"{own} {superior[place.start() :]}"
     return _issuer_name(own, registry)
+
+
+# Abbreviations a header writes for the words of a body's name.
+_WRITTEN_OUT = {"UBND": "ỦY BAN NHÂN DÂN", "HĐND": "HỘI ĐỒNG NHÂN DÂN", "TP": "THÀNH PHỐ"}
+_ABBREVIATED = re.compile(r"\b(?:UBND|HĐND|TP)\b\.?")
 
 
 # Words that head a body's name below its superior's in a header ("SỞ", "ĐẢNG ĐOÀN"), folded.
