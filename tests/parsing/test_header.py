@@ -246,6 +246,26 @@ def test_a_decisions_title_ends_at_the_line_naming_who_decides() -> None:
     assert (draft.kind, draft.title) == ("Quyết định", "Phê duyệt Đề án phát triển du lịch")
 
 
+def test_a_plans_title_line_naming_a_title_stays_in_the_title() -> None:
+    # Only a decision has a line naming who decides; in a plan it is the title's wording.
+    draft = parse_text(md(*header("KẾ HOẠCH", "TỔ CHỨC KỶ NIỆM NGÀY SINH", "CHỦ TỊCH HỒ CHÍ MINH")))
+    assert draft.title == "TỔ CHỨC KỶ NIỆM NGÀY SINH CHỦ TỊCH HỒ CHÍ MINH"
+
+
+def test_a_type_name_that_opens_a_longer_line_stays_in_the_title() -> None:
+    draft = parse_text(
+        md(
+            *header(
+                "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA TỈNH ỦY", "thực hiện Nghị quyết Đại hội lần thứ XXI"
+            )
+        )
+    )
+    assert draft.kind == "Chương trình hành động"
+    assert (
+        draft.title == "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA TỈNH ỦY thực hiện Nghị quyết Đại hội lần thứ XXI"
+    )
+
+
 def test_signature_and_recipients_written_in_one_cell() -> None:
     draft = parse_text(
         md(

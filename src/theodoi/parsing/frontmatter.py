@@ -278,7 +278,11 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
         elif in_title and is_attached_note(paragraph):
             in_title = False
             draft.preamble.append(text)
-        elif in_title and _continues_title(text) and not _is_authority(text, title_lines):
+        elif (
+            in_title
+            and _continues_title(text)
+            and not (draft.kind in _DECIDED and _is_authority(text, title_lines))
+        ):
             title_lines.append(text)
         elif not seen_kind and not draft.preamble and text.isupper():
             issuer_lines.append(text)
@@ -291,6 +295,10 @@ def read_header(blocks: list[Block], draft: ProgramDraft, registry: Registry) ->
     elif title_lines and (match := _OF_ISSUER.search(title_lines[0])):
         draft.issuer = _issuer_name(match["issuer"], registry)
     _read_resolution_and_term([draft.title, *draft.preamble], draft)
+
+
+# Documents whose title is followed by the line naming who decides ("THỦ TƯỚNG CHÍNH PHỦ").
+_DECIDED = frozenset({"Quyết định", "Nghị quyết", "Thông tư"})
 
 
 def _is_authority(text: str, title_lines: list[str]) -> bool:
