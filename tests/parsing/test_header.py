@@ -121,6 +121,22 @@ def test_an_attached_plan_that_repeats_the_header_and_a_decision_without_number(
     assert not any("dòng cuối" in w.message for w in draft.warnings)
 
 
+def test_the_enacting_words_are_not_an_attached_document() -> None:
+    # "QUYẾT ĐỊNH:" opens the articles; a heading-numbered article list is still the
+    # decision's, with no plan attached.
+    draft = parse_text(
+        md(
+            "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH",
+            "QUYẾT ĐỊNH",
+            "Về việc giao nhiệm vụ phòng, chống thiên tai",
+            "QUYẾT ĐỊNH:",
+            "I. Giao Sở Nông nghiệp chủ trì lập phương án, hoàn thành trong tháng 6/2024.",
+        )
+    )
+    assert draft.kind == "Quyết định"
+    assert draft.title == "Về việc giao nhiệm vụ phòng, chống thiên tai"
+
+
 def test_a_kind_word_inside_a_standalone_plan_does_not_split_it() -> None:
     items = [
         "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH",

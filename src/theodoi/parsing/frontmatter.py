@@ -100,7 +100,7 @@ def is_kind_line(block: Block) -> bool:
     hành động"): the first line of a document's title block."""
     if not isinstance(block, Paragraph) or block.bullet is not None or len(block.text) > 30:
         return False
-    return fold(block.text.strip(" *_:.")) in _KIND_WORDS
+    return fold(block.text.strip(" *_.")) in _KIND_WORDS
 
 
 def repeated_header_start(blocks: list[Block], start: int, end: int) -> int:
