@@ -477,3 +477,30 @@ def test_find_times_with_a_year_agrees_with_parse_time(sentence, year):
         assert spec.kind not in ("unknown", "compound")
         assert fields(parse_time(spec.text, year=year)) == fields(spec)
         end = stop
+
+
+# --- Days of one month, a recurrence's day in parentheses ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "due"),
+    [
+        ("từ ngày 20 - 25/10/2026", date(2026, 10, 20), date(2026, 10, 25)),
+        ("Ngày 15-16/12/2026", date(2026, 12, 15), date(2026, 12, 16)),
+        ("Trong ngày 03 - 05 tháng 3 năm 2026", date(2026, 3, 3), date(2026, 3, 5)),
+    ],
+)
+def test_days_of_one_month_are_a_stretch(text, start, due):
+    assert fields(parse_time(text)) == ("deadline", due, start, None)
+
+
+def test_days_of_one_month_in_prose_only_after_a_time_word():
+    assert find_times("Hội nghị ngày 15-16/12/2026 của Ban Chấp hành đã kết luận.") == []
+    assert found("Tổ chức tập huấn trong ngày 15-16/12/2026.") == [
+        ("trong ngày 15-16/12/2026", ("deadline", date(2026, 12, 16), date(2026, 12, 15), None))
+    ]
+
+
+def test_a_recurrence_with_its_day_in_parentheses_recurs():
+    assert fields(parse_time("Hằng năm (trước ngày 15/12)")) == ("recurring", None, None, "year")
+    assert parse_time("Hằng năm (trước quý IV)").kind == "unknown"

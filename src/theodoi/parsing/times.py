@@ -136,6 +136,15 @@ def _build_yearless_day(m: re.Match[str], ctx: _Ctx) -> _Period | None:
     return _day(year, int(m["m"]), int(m["d"]), yearless=True)
 
 
+def _build_day_span(m: re.Match[str], ctx: _Ctx) -> _Period | None:
+    """ "ngày 15 - 20/10/2025": days of one month, a stretch."""
+    year, month = _year(m["y"]), int(m["m"] or m["m2"])
+    first, last = _day(year, month, int(m["d"])), _day(year, month, int(m["d1"]))
+    if first is None or last is None or first.first >= last.first:
+        return None
+    return _Period(first.first, last.last, "span")
+
+
 def _in_year(period: _Period, year: int) -> _Period | None:
     return _day(year, period.first.month, period.first.day, yearless=False)
 
@@ -204,6 +213,11 @@ _DMY = r"(?P<d>[0-9]{1,2})\s*(?P<sep>[-/.])\s*(?P<m>[0-9]{1,2})\s*(?P=sep)\s*" +
 _DAY_WORDS = r"ngay\s*(?P<d>[0-9]{1,2})\s*,?\s+thang\s*(?P<m>[0-9]{1,2})\s*,?\s+nam\s*" + _Y
 # "đến 30 tháng 11 năm 2025": the day in words without "ngày", only after a time word
 _DAY_WORDS_BARE = r"(?P<d>[0-9]{1,2})\s+thang\s*(?P<m>[0-9]{1,2})\s*,?\s+nam\s*" + _Y
+_DAYS_SPAN = (
+    r"ngay\s*(?P<d>[0-9]{1,2})\s*[-–—]\s*(?:ngay\s*)?(?P<d1>[0-9]{1,2})"
+    r"(?:\s*(?P<sep>[-/.])\s*(?P<m>[0-9]{1,2})\s*(?P=sep)\s*"
+    r"|\s*,?\s+thang\s*(?P<m2>[0-9]{1,2})\s*,?\s+nam\s*)" + _Y
+)
 _NO_YEAR_AFTER = r"(?!\s*[-/.]\s*[0-9]|\s*,?\s*nam\s*[0-9])"  # not a dated day cut short
 _DM = r"(?P<d>[0-9]{1,2})\s*[-/]\s*(?P<m>[0-9]{1,2})" + _NO_YEAR_AFTER
 _DAY_WORDS_NO_YEAR = r"ngay\s*(?P<d>[0-9]{1,2})\s*,?\s+thang\s*(?P<m>[0-9]{1,2})" + _NO_YEAR_AFTER
@@ -223,6 +237,7 @@ _ATOMS: tuple[_Atom, ...] = (
     _atom(_DAY_WORDS, _build_day, "free", "n"),
     _atom(_DMY, _build_day, "prefixed", _DIGITS),
     _atom(_DAY_WORDS_BARE, _build_day, "prefixed", _DIGITS),
+    _atom(_DAYS_SPAN, _build_day_span, "prefixed", "n"),
     _atom(r"ngay\s*" + _DM, _build_yearless_day, "prefixed", "n"),
     _atom(_DAY_WORDS_NO_YEAR, _build_yearless_day, "prefixed", "n"),
     _atom(_DM, _build_yearless_day, "never", _DIGITS),
@@ -505,6 +520,9 @@ _DAY_OF_STARTS = (
     "tcvdnhm"  # truoc, cham, vao, den, ngay, hang, moi, dinh: the words these begin with
 )
 _EACH_DAY = re.compile(_EACH + r"\s*,\s*" + _DAY_OF + r"(?!\w|\s*[-/.]\s*[0-9]|\s*,?\s*nam)")
+_EACH_DAY_NOTE = re.compile(
+    _EACH + r"\s*\(\s*" + _DAY_OF + r"\s*\)"
+)  # "Hằng năm (trước ngày 15/12)"
 
 # Daily and weekly duties, with their hours: "trước 19h00’ hằng ngày", "02 lần/ngày (trước
 # 9h00’ và 16h00’)". In prose "hằng ngày" is an everyday word ("đời sống hằng ngày"): fields only.
@@ -561,7 +579,7 @@ def _day_of_period_form(s: str, orig: str, pos: int) -> _Hit | None:
     if s[pos : pos + 1] not in _DAY_OF_STARTS:
         return None
     best: _Hit | None = None
-    for pattern in (_DAY_EACH, _EACH_DAY):
+    for pattern in (_DAY_EACH, _EACH_DAY, _EACH_DAY_NOTE):
         m = pattern.match(s, pos)
         if m is None or (best is not None and m.end() <= best.end):
             continue
