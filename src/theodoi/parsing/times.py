@@ -222,6 +222,9 @@ _NO_YEAR_AFTER = r"(?!\s*[-/.]\s*[0-9]|\s*,?\s*nam\s*[0-9])"  # not a dated day 
 _DM = r"(?P<d>[0-9]{1,2})\s*[-/]\s*(?P<m>[0-9]{1,2})" + _NO_YEAR_AFTER
 _DAY_WORDS_NO_YEAR = r"ngay\s*(?P<d>[0-9]{1,2})\s*,?\s+thang\s*(?P<m>[0-9]{1,2})" + _NO_YEAR_AFTER
 _Q = r"[ivx]{1,4}|[0-9]{1,2}"
+_QUARTER_SPAN = (
+    r"qu[yi]\s*(?P<q1>" + _Q + r")\s*[-–—]\s*(?:qu[yi]\s*)?(?P<q>" + _Q + r")" + _MONTH_YEAR + _Y
+)
 _HALF = r"(?:(?:0?6|sau)\s+thang|nua)\s+(?P<half>dau|cuoi)\s+(?:cua\s+)?nam\s*" + _Y
 _YEAR_SPAN = r"(?P<y1>[0-9]{4})\s*[-–—]\s*(?:nam\s*)?(?P<y2>[0-9]{4})"
 _NAMED_SPAN = r"(?:giai\s+doan|thoi\s+k[yi]|nhiem\s+k[yi]|nam)\s*" + _YEAR_SPAN
@@ -243,18 +246,7 @@ _ATOMS: tuple[_Atom, ...] = (
     _atom(_DM, _build_yearless_day, "never", _DIGITS),
     # "6/2025" alone in a field; in prose a fraction or a document number too often
     _atom(r"(?P<m>[0-9]{1,2})\s*[-/]\s*" + _Y + _NO_RANGE, _build_month, "never", _DIGITS),
-    _atom(
-        r"qu[yi]\s*(?P<q1>"
-        + _Q
-        + r")\s*[-–—]\s*(?:qu[yi]\s*)?(?P<q>"
-        + _Q
-        + r")"
-        + _MONTH_YEAR
-        + _Y,
-        _build_quarter_span,
-        "free",
-        "q",
-    ),
+    _atom(_QUARTER_SPAN, _build_quarter_span, "free", "q"),
     _atom(
         r"thang\s*(?P<m1>[0-9]{1,2})\s*[-–—]\s*(?:thang\s*)?(?P<m>[0-9]{1,2})" + _MONTH_YEAR + _Y,
         _build_month_span,
@@ -516,13 +508,12 @@ _DAY_OF = (
 )
 _EACH = r"(?:dinh\s+k[yi]\s+)?(?P<each>hang|moi)\s+(?P<unit>nam|thang|qu[yi])(?!\w)"
 _DAY_EACH = re.compile(_DAY_OF + r"\s*,?\s*(?:cua\s+)?" + _EACH)
-_DAY_OF_STARTS = (
-    "tcvdnhm"  # truoc, cham, vao, den, ngay, hang, moi, dinh: the words these begin with
-)
+# The first letters of the words these forms begin with (truoc, cham, vao, den, ngay; hang,
+# moi, dinh): other positions are not tried.
+_DAY_OF_STARTS = "tcvdnhm"
 _EACH_DAY = re.compile(_EACH + r"\s*,\s*" + _DAY_OF + r"(?!\w|\s*[-/.]\s*[0-9]|\s*,?\s*nam)")
-_EACH_DAY_NOTE = re.compile(
-    _EACH + r"\s*\(\s*" + _DAY_OF + r"\s*\)"
-)  # "Hằng năm (trước ngày 15/12)"
+# "Hằng năm (trước ngày 15/12)": the day in parentheses belongs to the recurrence
+_EACH_DAY_NOTE = re.compile(_EACH + r"\s*\(\s*" + _DAY_OF + r"\s*\)")
 
 # Daily and weekly duties, with their hours: "trước 19h00’ hằng ngày", "02 lần/ngày (trước
 # 9h00’ và 16h00’)". In prose "hằng ngày" is an everyday word ("đời sống hằng ngày"): fields only.
