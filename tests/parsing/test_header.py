@@ -5,8 +5,11 @@ rule each test is about."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from theodoi.parsing import parse_text
+from theodoi.parsing import parse_file, parse_text
+
+from .builders import build_docx
 
 D = dt.date
 
@@ -89,6 +92,14 @@ def test_an_attached_plan_without_the_note_starts_at_its_first_heading_after_the
     draft = parse_text(md(*items))
     assert draft.kind == "Chương trình"
     assert len(draft.tasks) == 2
+
+
+def test_an_attached_plan_after_a_decision_that_lost_its_signature() -> None:
+    # A text copy without the signature table: the note alone marks the plan's start.
+    start, end = DECISION_WITH_PLAN.index("Nơi nhận:"), DECISION_WITH_PLAN.index("KẾ HOẠCH")
+    draft = parse_text(md(*DECISION_WITH_PLAN[:start], *DECISION_WITH_PLAN[end:]))
+    assert (draft.kind, len(draft.tasks)) == ("Kế hoạch", 2)
+    assert not any(task.text.startswith("Điều") for task in draft.tasks)
 
 
 def test_an_attached_plan_ends_at_its_own_closing_and_keeps_its_appendix() -> None:
@@ -316,29 +327,23 @@ def test_signers_titles() -> None:
     )
 
 
-def test_a_header_in_a_word_table() -> None:
-    import tempfile
-    from pathlib import Path
-
-    from theodoi.parsing import parse_file
-
-    from .builders import build_docx
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = build_docx(
-            Path(folder) / "plan.docx",
+def test_a_header_in_a_word_table(tmp_path: Path) -> None:
+    """The two-column header table offices use: issuer and number on the left, the motto
+    and the place and date on the right."""
+    path = build_docx(
+        tmp_path / "plan.docx",
+        [
             [
                 [
-                    [
-                        "UỶ BAN NHÂN DÂN\nTỈNH ĐIỆN BIÊN",
-                        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
-                    ],
-                    ["Số: 215/KH-UBND", "Điện Biên, ngày 19 tháng 11 năm 2025"],
+                    "UỶ BAN NHÂN DÂN\nTỈNH ĐIỆN BIÊN",
+                    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
                 ],
-                *header("KẾ HOẠCH", "Triển khai thi hành Luật Đất đai"),
+                ["Số: 215/KH-UBND", "Điện Biên, ngày 19 tháng 11 năm 2025"],
             ],
-        )
-        draft = parse_file(path)
+            *header("KẾ HOẠCH", "Triển khai thi hành Luật Đất đai"),
+        ],
+    )
+    draft = parse_file(path)
     assert (draft.number, draft.date, draft.issuer, draft.kind, draft.title) == (
         "215/KH-UBND",
         D(2025, 11, 19),
