@@ -69,6 +69,7 @@ QUALIFIERS: tuple[tuple[str, ...], ...] = (
 # Nouns of a kind of body: a piece made of one of them ("ban", "ngành", "phường", "đơn vị")
 # is part of an enumeration ("Các sở, ban, ngành", "UBND các xã, phường"), never a body.
 KINDS: tuple[tuple[str, ...], ...] = (
+    ("to", "chuc", "chinh", "tri", "-", "xa", "hoi"),
     ("to", "chuc", "chinh", "tri", "xa", "hoi"),
     ("co", "quan", "ngang", "bo"),
     ("hop", "tac", "xa"),
@@ -247,7 +248,11 @@ def read_tail(
     end = index
     place: tuple[str, ...] = ()
     plural = False
-    if end < len(words) and words[end] == "cac" and ctx.first_of(end + 1, LEVELS):
+    if (
+        end < len(words)
+        and (words[end] == "cac" or words[end].isdigit())
+        and ctx.first_of(end + 1, LEVELS)
+    ):
         end, _ = _levels(ctx, end + 1)
         plural = True
         if end < len(words) and ctx.colon_before(end):
@@ -300,7 +305,9 @@ _NOT_KINDS = frozenset(
 )  # fmt: skip
 
 
-def kind_piece(ctx: Words, index: int, *, loose: bool = False) -> int:
+def kind_piece(
+    ctx: Words, index: int, *, loose: bool = False, kinds: Sequence[tuple[str, ...]] = KINDS
+) -> int:
     """End of a lower-case piece naming only a kind of body ("ban", "phường", "đơn vị có liên
     quan") at ``index``, when the piece ends there (at a separator, a bracket or the end; with
     ``loose``, before any lower-case word too: "các bộ, ngành, địa phương rà soát"); else
@@ -308,7 +315,7 @@ def kind_piece(ctx: Words, index: int, *, loose: bool = False) -> int:
     words = ctx.words
     if index >= len(words) or ctx.capital(index):
         return index
-    kind = ctx.first_of(index, KINDS)
+    kind = ctx.first_of(index, kinds)
     if kind is None:
         return index
     end = index + len(kind)
@@ -328,7 +335,9 @@ def kind_piece(ctx: Words, index: int, *, loose: bool = False) -> int:
     return end
 
 
-def ends_with_kind(words: Sequence[str], start: int, end: int) -> bool:
+def ends_with_kind(
+    words: Sequence[str], start: int, end: int, kinds: Sequence[tuple[str, ...]] = KINDS
+) -> bool:
     """Whether words[start:end] end with a kind of body or a level ("các xã", "Các Sở"),
     qualifiers aside: an enumeration may go on after it."""
     stop = end
@@ -342,5 +351,5 @@ def ends_with_kind(words: Sequence[str], start: int, end: int) -> bool:
                 changed = True
     return any(
         stop - len(kind) >= start and tuple(words[stop - len(kind) : stop]) == kind
-        for kind in KINDS
+        for kind in kinds
     )

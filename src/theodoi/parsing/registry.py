@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from .files import read_bytes
-from .lexicon import LEVELS, Words, ends_with_kind, kind_piece, lexicon_data, read_tail
+from .lexicon import KINDS, LEVELS, Words, ends_with_kind, kind_piece, lexicon_data, read_tail
 from .text import fold, fold_keep_offsets, nfc
 
 EXAMPLE_REGISTRY = "quang-ngai-2020.toml"
@@ -95,6 +95,10 @@ _BODY_HEADS = frozenset(
     ]
 )
 _LIST_SEPARATORS = frozenset({",", "va"})
+_BODY_KINDS = tuple(kind for kind in KINDS if kind not in LEVELS)
+# Heads that start a body after a separator even in lower case ("các sở", "người đứng đầu");
+# the others must be written with a capital ("..., vận tải" is no "Văn phòng").
+_LOWER_HEADS = frozenset({"cac", "cap", "chinh", "nguoi", "lanh", "thu", "chu", "bi"})
 _LEAD_MARKER = ("chu", "tri")
 _MAX_SUBJECT_WORDS = 12
 _COORDINATE_MARKERS = (("phoi", "hop", "voi"), ("phoi", "hop"))
@@ -285,11 +289,15 @@ class Registry:
     def _enumeration(ctx: Words, start: int, end: int, entry: Entry) -> int:
         """``end`` moved past the kinds that go on a collective ("Các sở, ngành" + ", địa
         phương có liên quan"; "UBND các xã" + ", phường")."""
-        if not (entry.group or ends_with_kind(ctx.words, start, end)):
+        if entry.group or ends_with_kind(ctx.words, start, end, _BODY_KINDS):
+            kinds = KINDS
+        elif ends_with_kind(ctx.words, start, end, LEVELS):
+            kinds = LEVELS  # "UBND xã" + ", phường"; not "Công an tỉnh" + " và sở, ngành"
+        else:
             return end
         words = ctx.words
         while end < len(words) and words[end] in _LIST_SEPARATORS:
-            piece = kind_piece(ctx, end + 1, loose=True)
+            piece = kind_piece(ctx, end + 1, loose=True, kinds=kinds)
             if piece == end + 1:
                 break
             end = piece
@@ -305,7 +313,7 @@ class Registry:
             return True
         pair = tuple(words[index : index + 2])
         return (
-            words[index] in _BODY_HEADS
+            (words[index] in _BODY_HEADS and (words[index] in _LOWER_HEADS or ctx.capital(index)))
             or pair == _LEAD_MARKER
             or pair[:2] == _COORDINATE_MARKERS[1]
             or self._match(ctx, index) is not None
