@@ -1,6 +1,7 @@
 """PDF with a text layer: ruled tables as tables, the rest as lines grouped into paragraphs
 by layout (first-line indent, vertical gaps, short last lines) and by the text itself (list
-markers, numbering, role labels, sentence ends). No OCR."""
+markers, numbering, role labels, sentence ends). A PDF with no text at all (a scan) is
+recognised first (readers.ocr) and its new text layer read the same way."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from theodoi.parsing.readers.clean import (
     is_all_caps,
     starts_paragraph,
 )
+from theodoi.parsing.readers.ocr import NOTHING_FOUND, recognise
 from theodoi.parsing.text import is_lower_start
 
 # pdfminer logs a warning for every oddity of a damaged file; without a handler Python prints
@@ -34,10 +36,7 @@ _PAGE_NUMBER = re.compile(
 )
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 
-NO_TEXT = (
-    "PDF không có lớp văn bản (bản scan, chỉ có hình ảnh): hãy nhận dạng chữ (OCR) trước "
-    "hoặc dùng tệp .docx gốc"
-)
+NO_TEXT = "PDF không có chữ: không có lớp văn bản, cũng không có hình ảnh trang quét để nhận dạng"
 _BROKEN = "không đọc được tệp PDF: tệp hỏng hoặc không đầy đủ ({})"
 _ENCRYPTED = "PDF được bảo vệ bằng mật khẩu: hãy gỡ mật khẩu rồi tải lên lại"
 _NOT_PDF = "không phải tệp PDF (thiếu phần đầu %PDF)"
@@ -279,7 +278,9 @@ def _encrypted(exc: BaseException) -> bool:
     return False
 
 
-def read_pdf_bytes(data: bytes) -> list[Block]:
+def read_pdf_bytes(data: bytes, *, ocr: bool = True) -> list[Block]:
+    """Blocks of a PDF; a PDF without any text is read through OCR unless ``ocr`` is False
+    (the recognised copy itself: if it still has no text, OCR found none)."""
     if b"%PDF-" not in data[:1024]:
         raise ParseError(_NOT_PDF)
     if b"%%EOF" not in data[-2048:]:
@@ -290,6 +291,7 @@ def read_pdf_bytes(data: bytes) -> list[Block]:
         entries: list[_Line | _TableAt] = []
         images = False
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = len(pdf.pages)
             for index, page in enumerate(pdf.pages):
                 page_entries, page_images = _page_entries(page, index)
                 entries.extend(page_entries)
@@ -304,5 +306,9 @@ def read_pdf_bytes(data: bytes) -> list[Block]:
             raise ParseError(_ENCRYPTED) from exc
         raise ParseError(_BROKEN.format(type(exc).__name__)) from exc
     if not has_content(blocks):
-        raise ParseError(NO_TEXT)
+        if not ocr:
+            raise ParseError(NOTHING_FOUND)
+        if not images:  # nothing to recognise: no text and no scanned page
+            raise ParseError(NO_TEXT)
+        return read_pdf_bytes(recognise(data, pages=pages), ocr=False)
     return blocks
