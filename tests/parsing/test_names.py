@@ -21,7 +21,7 @@ from theodoi.parsing.registry import (
     registry_from_toml,
 )
 from theodoi.parsing.render import ROLE_NAMES
-from theodoi.parsing.roles import read_label, role_line
+from theodoi.parsing.roles import prose_assignments, read_label, role_line
 
 ELSEWHERE = registry_for("Ủy ban nhân dân tỉnh Điện Biên")  # the lexicon alone
 HOME = registry_for(None)  # the shipped registry (Quảng Ngãi) and the lexicon
@@ -123,6 +123,43 @@ def test_a_piece_of_a_name_is_never_a_body(line, registry):
     assert not [n for n in names if n.casefold() in FRAGMENTS]
 
 
+def test_after_a_level_only_levels_go_on_the_name():
+    assert written("Bộ Chỉ huy Quân sự tỉnh và sở, ngành có liên quan") == [
+        "Bộ Chỉ huy Quân sự tỉnh",
+        "sở, ngành có liên quan",
+    ]
+    assert written("Ủy ban nhân dân xã và phường") == ["Ủy ban nhân dân xã và phường"]
+
+
+def test_a_lower_case_word_after_a_comma_does_not_start_a_body():
+    # "vận", "công" fold like "Văn (phòng)", "Công (an)": only a capital makes them heads.
+    name = "Hiệp hội Vận tải hàng hóa, vận tải hành khách và công nghệ số"
+    assert written(name) == [name]
+
+
+def test_a_body_named_after_another_is_one_name():
+    assert written("Tổ đảng ở Thường trực Ủy ban Pháp luật và Tư pháp") == [
+        "Tổ đảng ở Thường trực Ủy ban Pháp luật và Tư pháp"
+    ]
+
+
+def test_a_prose_subject_keeps_its_coordinating_body_named_after_another():
+    found = prose_assignments(
+        "Bộ Nội vụ phối hợp với Công đoàn cơ quan Bộ Tài chính xây dựng quy chế.", ELSEWHERE
+    )
+    assert [(a.org, a.roles) for a in found] == [
+        ("Bộ Nội vụ", ["implements"]),
+        ("Công đoàn cơ quan Bộ Tài chính", ["coordinates"]),
+    ]
+
+
+def test_a_prose_subject_list_ends_at_its_marker():
+    found = prose_assignments("Bộ Nội vụ, Trung tâm Dữ liệu quốc gia chủ trì việc này.", ELSEWHERE)
+    assert [a.org for a in found] == ["Bộ Nội vụ", "Trung tâm Dữ liệu quốc gia"]
+    found = prose_assignments("Bộ Nội vụ, Trung tâm Dữ liệu quốc gia xây dựng quy chế.", ELSEWHERE)
+    assert [a.org for a in found] == ["Bộ Nội vụ"]
+
+
 # ---- 2. The national lexicon: names, abbreviations, tails ----
 
 
@@ -195,6 +232,7 @@ def test_old_and_new_tone_placement_are_one_name():
         ("Ủy ban nhân dân các xã: Tân Phú, Mỹ Hòa", "Ủy ban nhân dân các xã: Tân Phú, Mỹ Hòa"),
         ("Tỉnh ủy Điện Biên", "Tỉnh ủy Điện Biên"),
         ("Đài Phát thanh và Truyền hình Vĩnh Long", "Đài Phát thanh và Truyền hình Vĩnh Long"),
+        ("UBND 03 phường: An Khê, Hòa Xuân", "Ủy ban nhân dân 03 phường: An Khê, Hòa Xuân"),
         ("Sở Tư pháp cấp tỉnh", "Sở Tư pháp cấp tỉnh"),
     ],
 )

@@ -358,6 +358,29 @@ class Registry:
             end -= 1
         return end
 
+    def _is_subject(
+        self, ctx: Words, index: int, end: int, after_name: bool, ends_known: bool
+    ) -> bool:
+        """Whether an unknown name in a prose subject is one of its bodies: it follows a
+        known name and ends at a role marker, or (after "phối hợp với") in a known name."""
+        if not (after_name and ctx.capital(index) and end - index <= _MAX_SUBJECT_WORDS):
+            return False
+        if self._at_marker(ctx.words, end):
+            return True
+        return ends_known and end < len(ctx.words) and not ctx.capital(end)
+
+    def _ends_with_known(self, ctx: Words, index: int) -> int | None:
+        """End of a name at ``index`` that ends in a known one ("Đảng ủy cơ quan" + "Văn
+        phòng Quốc hội"), read no further than a comma, within a subject's length; else None."""
+        words = ctx.words
+        for start in range(index + 1, min(len(words), index + _MAX_SUBJECT_WORDS)):
+            if not words[start].isalnum() or words[start] == "va":
+                return None
+            match = self._match(ctx, start)
+            if match is not None and ctx.capital(start):
+                return match[1]
+        return None
+
     @staticmethod
     def _at_marker(words: list[str], index: int) -> bool:
         while index < len(words) and words[index] in _LIST_SEPARATORS:
@@ -435,10 +458,12 @@ class Registry:
                 index += len(marker)
                 continue
             piece = kind_piece(ctx, index) if tuple(words[index : index + 2]) not in until else 0
+            match = self._match(ctx, index) if piece > index else None
             if (
                 piece > index
                 and found
                 and all(w in _LIST_SEPARATORS for w in words[last_end:index])
+                and (match is None or match[1] <= piece)
             ):
                 # "..., phường": a kind is part of the name before it, never a body.
                 written = nfc(text[begins[-1] : tokens[piece - 1][2]])
@@ -459,11 +484,16 @@ class Registry:
                 stop = tokens[index][1]
                 break
             end = self._unknown_end(ctx, index, until)
-            if prefix_only and not (
-                found and ctx.capital(index) and end - index <= _MAX_SUBJECT_WORDS
-                and self._at_marker(words, end)
-            ):  # fmt: skip
-                # Only "X, Y chủ trì": an unknown name ending at a role marker is a subject.
+            known_end = None
+            if prefix_only and coordinating and ctx.capital(index):
+                known_end = self._ends_with_known(ctx, index)
+                end = known_end or end
+            if prefix_only and not self._is_subject(
+                ctx, index, end, bool(found), known_end is not None
+            ):
+                # Only "X, Y chủ trì" (an unknown name ending at a role marker), or after
+                # "phối hợp với" a name ending in a known one ("Đảng ủy cơ quan Văn phòng
+                # Quốc hội tổ chức ..."): elsewhere the sentence's verb may stand.
                 stop = tokens[index][1]
                 break
             written = nfc(text[tokens[index][1] : tokens[end - 1][2]])
