@@ -82,6 +82,8 @@ KINDS: tuple[tuple[str, ...], ...] = (
     ("ca", "nhan"),
     ("co", "so"),
     ("luc", "luong"),
+    ("phat", "thanh"),
+    ("truyen", "hinh"),
     ("so",),
     ("ban",),
     ("nganh",),
