@@ -103,6 +103,33 @@ _MAX_PLACE_WORDS = 4
 _LIST_SEPARATORS = frozenset({",", "va"})
 
 
+_TABLES: dict[int, tuple[tuple, dict[str, tuple[tuple[str, ...], ...]]]] = {}
+
+
+def _table(phrases: Sequence[tuple[str, ...]], last: bool = False) -> dict:
+    """``phrases`` indexed by their first (or last) word, in their order: a scan tries only
+    the phrases that can match. Built once per phrase list (the lists are constants)."""
+    key = id(phrases) * 2 + last
+    known = _TABLES.get(key)
+    if known is None:
+        table: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            table.setdefault(phrase[-1] if last else phrase[0], []).append(phrase)
+        known = _TABLES[key] = (tuple(phrases), {k: tuple(v) for k, v in table.items()})
+    return known[1]
+
+
+def ending(words: Sequence[str], end: int, phrases: Sequence[tuple[str, ...]], start: int = 0):
+    """The first of ``phrases`` that ``words[start:end]`` end with, or None."""
+    if end <= start:
+        return None
+    for phrase in _table(phrases, last=True).get(words[end - 1], ()):
+        n = len(phrase)
+        if end - n >= start and tuple(words[end - n : end]) == phrase:
+            return phrase
+    return None
+
+
 @dataclass(frozen=True)
 class LexiconName:
     """One name of the lexicon: canonical name, aliases, whether it is a collective and
@@ -178,7 +205,12 @@ class Words:
         return tuple(self.words[index : index + len(phrase)]) == tuple(phrase)
 
     def first_of(self, index: int, phrases: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
-        return next((p for p in phrases if self.at(index, p)), None)
+        if index >= len(self.words):
+            return None
+        for phrase in _table(phrases).get(self.words[index], ()):
+            if tuple(self.words[index : index + len(phrase)]) == phrase:
+                return phrase
+        return None
 
     def colon_before(self, index: int) -> bool:
         """Whether a ":" stands between the word before ``index`` and it."""
@@ -337,21 +369,15 @@ def kind_piece(
     return end
 
 
+_TRIMMED = (*QUALIFIERS, *SCOPES)
+
+
 def ends_with_kind(
     words: Sequence[str], start: int, end: int, kinds: Sequence[tuple[str, ...]] = KINDS
 ) -> bool:
     """Whether words[start:end] end with a kind of body or a level ("các xã", "Các Sở"),
     qualifiers aside: an enumeration may go on after it."""
     stop = end
-    changed = True
-    while changed:
-        changed = False
-        for qualifier in (*QUALIFIERS, *SCOPES):
-            n = len(qualifier)
-            if stop - n > start and tuple(words[stop - n : stop]) == qualifier:
-                stop -= n
-                changed = True
-    return any(
-        stop - len(kind) >= start and tuple(words[stop - len(kind) : stop]) == kind
-        for kind in kinds
-    )
+    while (phrase := ending(words, stop, _TRIMMED, start + 1)) is not None:
+        stop -= len(phrase)
+    return ending(words, stop, kinds, start) is not None

@@ -20,7 +20,16 @@ from importlib import resources
 from pathlib import Path
 
 from .files import read_bytes
-from .lexicon import KINDS, LEVELS, Words, ends_with_kind, kind_piece, lexicon_data, read_tail
+from .lexicon import (
+    KINDS,
+    LEVELS,
+    Words,
+    ending,
+    ends_with_kind,
+    kind_piece,
+    lexicon_data,
+    read_tail,
+)
 from .text import fold, fold_keep_offsets, nfc
 
 EXAMPLE_REGISTRY = "quang-ngai-2020.toml"
@@ -41,8 +50,10 @@ _ABBREVIATIONS = {
     **{k: " ".join(v) for k, v in lexicon_data().abbreviations.items()},
     **_ABBREVIATIONS,
 }
-# Abbreviations written with "&", "," or "-" inside ("KH&CN", "VH,TT&DL", "CT-XH").
+# Abbreviations written with "&", "," or "-" inside ("KH&CN", "VH,TT&DL", "CT-XH"); all
+# of them as word tuples, looked up once per token.
 _COMPOUNDS = lexicon_data().compounds
+_EXPANSIONS = {**{k: tuple(v.split()) for k, v in _ABBREVIATIONS.items()}, **_COMPOUNDS}
 # A token is a word (letters and digits) or one punctuation mark that separates names; a
 # run such as "KH,CN&MT" is first tried as one compound abbreviation.
 _TOKEN = re.compile(r"\w+(?:[&,-]\w+)+|\w+|[,;()&\n]|-")
@@ -131,23 +142,22 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for match in _TOKEN.finditer(fold_keep_offsets(text)):
         word = match.group()
-        if len(word) > 1 and not word.isalnum():
-            expansion = _COMPOUNDS.get(word)
-            if expansion:
-                out.extend((part, match.start(), match.end()) for part in expansion)
-                continue
-            pieces = [
-                (piece.group(), match.start() + piece.start(), match.start() + piece.end())
-                for piece in _PLAIN_TOKEN.finditer(word)
-            ]
+        start, end = match.span()
+        expansion = _EXPANSIONS.get(word)
+        if expansion is not None:
+            out.extend((part, start, end) for part in expansion)
+        elif len(word) > 1 and not word.isalnum() and not word.isspace():
+            # "a,b" or "x-y" that is no compound abbreviation: its words one by one.
+            for piece in _PLAIN_TOKEN.finditer(word):
+                part = piece.group()
+                span = (start + piece.start(), start + piece.end())
+                expansion = _EXPANSIONS.get(part)
+                if expansion is not None:
+                    out.extend((sub, *span) for sub in expansion)
+                else:
+                    out.append((part, *span))
         else:
-            pieces = [(word, match.start(), match.end())]
-        for piece, start, end in pieces:
-            expansion = _ABBREVIATIONS.get(piece)
-            if expansion:
-                out.extend((part, start, end) for part in expansion.split())
-            else:
-                out.append((piece, start, end))
+            out.append((word, start, end))
     return out
 
 
@@ -270,9 +280,7 @@ class Registry:
         return best
 
     def _tail(self, ctx: Words, start: int, end: int, entry: Entry):
-        place_after = entry.place_after or any(
-            tuple(ctx.words[end - len(level) : end]) == level for level in LEVELS
-        )
+        place_after = entry.place_after or ending(ctx.words, end, LEVELS) is not None
         return read_tail(
             ctx, end, place_after=place_after, starts_name=lambda i: self._known_at(ctx, i)
         )
@@ -316,7 +324,7 @@ class Registry:
             (words[index] in _BODY_HEADS and (words[index] in _LOWER_HEADS or ctx.capital(index)))
             or pair == _LEAD_MARKER
             or pair[:2] == _COORDINATE_MARKERS[1]
-            or self._match(ctx, index) is not None
+            or self._known_at(ctx, index)
         )
 
     def _breaks_name(self, ctx: Words, index: int) -> bool:
