@@ -401,3 +401,56 @@ def test_a_document_with_no_tasks_says_so():
     draft = parse("BÁO CÁO", "Tình hình kinh tế - xã hội tháng 11 năm 2025 ổn định.")
     assert draft.tasks == []
     assert any("Không tìm thấy nhiệm vụ" in w.message for w in draft.warnings)
+
+
+# ---- task tables ----
+
+TABLE_PLAN = [
+    "KẾ HOẠCH",
+    "I. MỤC TIÊU",
+    "Đến năm 2030, 100% doanh nghiệp được hỗ trợ.",
+    "II. TỔ CHỨC THỰC HIỆN",
+    "1. Sở Khoa học và Công nghệ",
+    "- Rà soát các cơ chế hỗ trợ đổi mới công nghệ.",
+    "PHỤ LỤC",
+    "NHIỆM VỤ VÀ GIẢI PHÁP",
+    "\n".join(
+        [
+            "| STT | NHIỆM VỤ VÀ GIẢI PHÁP | CHỦ TRÌ | PHỐI HỢP | THỜI GIAN |",
+            "|---|---|---|---|---|",
+            "| **I** | **NHÓM GIẢI PHÁP VỀ CƠ CHẾ** | | | |",
+            "| 1 | Rà soát các cơ chế hỗ trợ đổi mới công nghệ | Sở Khoa học và Công nghệ "
+            "| Sở Tài chính; Viện, Trường | 2026 |",
+            "| ** II** | **PHÁT TRIỂN NGUỒN NHÂN LỰC** | | | |",
+            "| 1 | Đào tạo kỹ sư công nghệ<br>cho doanh nghiệp | Sở Nội vụ | Doanh nghiệp "
+            "| 2025 - 2035 |",
+            "| 2 | Hỗ trợ chuyên gia | Sở Nội vụ | | Thường xuyên |",
+        ]
+    ),
+]
+
+
+def test_rows_of_a_task_table_are_the_tasks_with_group_rows_as_sections():
+    draft = parse(*TABLE_PLAN)
+    assert texts(draft) == [
+        "Rà soát các cơ chế hỗ trợ đổi mới công nghệ",
+        "Đào tạo kỹ sư công nghệ cho doanh nghiệp",
+        "Hỗ trợ chuyên gia",
+    ]
+    first, second, third = draft.tasks
+    assert leads(first) == ["Sở Khoa học và Công nghệ"]
+    assert others(first) == ["Sở Tài chính", "Viện, Trường"]
+    assert (second.time.kind, second.time.start, second.time.due) == (
+        "deadline",
+        D(2025, 1, 1),
+        D(2035, 12, 31),
+    )
+    assert third.time.kind == "continuous"
+    titles = {s.title for s in draft.sections}
+    assert {"NHÓM GIẢI PHÁP VỀ CƠ CHẾ", "PHÁT TRIỂN NGUỒN NHÂN LỰC"} <= titles
+
+
+def test_a_duty_that_repeats_a_table_row_is_not_counted_twice():
+    draft = parse(*TABLE_PLAN)
+    repeated = [t for t in draft.tasks if t.text.startswith("Rà soát các cơ chế")]
+    assert len(repeated) == 1

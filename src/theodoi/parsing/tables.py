@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .blocks import Table
 from .model import Section, TimeSpec
 from .roles import LabelLine, merge, role_line, roles_named
-from .text import fold
+from .text import fold, is_lower_start
 from .times import parse_time
 
 if TYPE_CHECKING:
@@ -92,8 +92,9 @@ def read_task_table(table: Table, section: str, builder: TaskBuilder) -> bool:
         for (name, _), cell in zip(columns, row, strict=False):
             if name and cell.strip():
                 cells[name].append(cell.strip())
-        text = "\n".join(cells.get("text", []))
-        number = " ".join(cells.get("number", []))
+        text = "\n".join(_rejoined(cell) for cell in cells.get("text", []))
+        # "** II**": emphasis a converter split around the number of a group row.
+        number = " ".join(cells.get("number", [])).strip("*_ ")
         if not text and all(_SERIAL.match(c) for c in row if c):
             continue  # "(1) (2) (3)": the column-number row under a header
         has_detail = any(cells.get(name) for name in ("roles", "time", "product"))
@@ -122,6 +123,19 @@ def read_task_table(table: Table, section: str, builder: TaskBuilder) -> bool:
         task_id = f"{current}.{number.rstrip('.')}" if number else None
         previous = builder.add(current, line, text, merge(assignments), time, [], product, task_id)
     return True
+
+
+def _rejoined(cell: str) -> str:
+    """A task cell whose text a line break cut in the middle of a sentence, joined again
+    ("Đào tạo kỹ sư công nghệ" / "cho doanh nghiệp"); a line that starts anew stays apart."""
+    lines = cell.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if is_lower_start(line) and not out[-1].rstrip().endswith((".", ";", ":")):
+            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _title_rows(rows: list[list[str]], section: str, builder: TaskBuilder, line: int) -> None:
