@@ -718,3 +718,117 @@ def test_any_text_reads_to_clean_paragraphs(text):
             assert "\u200b" not in block.text and "\n" not in block.text
             assert not block.text.startswith(("- ", "+ ", "– ", "• "))
             assert block.line >= 1
+
+
+# --------------------------------------------------------------------------- as exported
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Ủy ban nhân dân tỉnh chỉ đạo các sở, ngành\ntriển khai Kế hoạch, báo cáo kết quả\n"
+            "trước ngày 15/12/2025.\n\nĐoạn hai.",
+            [
+                "Ủy ban nhân dân tỉnh chỉ đạo các sở, ngành triển khai Kế hoạch, báo cáo kết quả "
+                "trước ngày 15/12/2025.",
+                "Đoạn hai.",
+            ],
+            id="hard-wrapped-paragraph",
+        ),
+        pytest.param(
+            "**+ Từ ngày 15 tháng 9 năm 2025**, **hướng dẫn ****tất cả hành khách**** sử dụng** "
+            "Căn cước.",
+            ["Từ ngày 15 tháng 9 năm 2025, hướng dẫn tất cả hành khách sử dụng Căn cước."],
+            id="bold-runs-broken",
+        ),
+        pytest.param("** II**\n\nNội dung.", ["II", "Nội dung."], id="space-inside-opening"),
+        pytest.param(
+            "**2. Mục tiêu cụ thể đến năm 2030 **\n\n*Căn cứ Luật Tổ chức Chính phủ; *",
+            ["2. Mục tiêu cụ thể đến năm 2030", "Căn cứ Luật Tổ chức Chính phủ;"],
+            id="space-inside-closing",
+        ),
+        pytest.param(
+            "**1. Sở Y tế\nchủ trì, phối hợp**\n\nNội dung.",
+            ["1. Sở Y tế chủ trì, phối hợp", "Nội dung."],
+            id="bold-heading-over-two-lines",
+        ),
+        pytest.param(
+            "*a) *Tổ chức tuyên truyền.\n\n_b) _Tổ chức tập huấn.\n\nten_bien giữ nguyên ____",
+            ["a) Tổ chức tuyên truyền.", "b) Tổ chức tập huấn.", "ten_bien giữ nguyên ____"],
+            id="italic-label-space-inside",
+        ),
+        pytest.param(
+            "**- **Nội dung tuyên truyền.\n\n**(1) Bộ Công an:**\n\n- Chủ trì triển khai.",
+            ["Nội dung tuyên truyền.", "(1) Bộ Công an:", "Chủ trì triển khai."],
+            id="bold-marker-and-body-heading",
+        ),
+        pytest.param(
+            "Văn bản.\n\n* *\n\n*Nơi nhận:*", ["Văn bản.", "Nơi nhận:"], id="empty-emphasis"
+        ),
+    ],
+)
+def test_markdown_as_exported(text, expected):
+    assert texts(read_text(text)) == expected
+
+
+def test_markdown_bold_dash_keeps_its_bullet():
+    assert read_text("**- **Nội dung.\n\n**+ Cơ quan chủ trì:** Sở Y tế.") == [
+        Paragraph("Nội dung.", 1, "-"),
+        Paragraph("Cơ quan chủ trì: Sở Y tế.", 3, "+"),
+    ]
+
+
+def test_markdown_table_cell_broken_over_lines():
+    text = textwrap.dedent(
+        """\
+        | STT | Nhiệm vụ | Cơ quan chủ trì |
+        |---|---|---|
+        | 1 | Tổ chức thực hiện
+        kế hoạch của tỉnh | Sở Y tế |
+        | 2 | Xây dựng | Sở Nội vụ
+        Sở Tài chính |
+        | 3 | Sơ kết | Sở Tư pháp |
+
+        Sau bảng.
+        """
+    )
+    assert read_text(text) == [
+        Table(
+            rows=[
+                ["STT", "Nhiệm vụ", "Cơ quan chủ trì"],
+                ["1", "Tổ chức thực hiện kế hoạch của tỉnh", "Sở Y tế"],
+                ["2", "Xây dựng", "Sở Nội vụ\nSở Tài chính"],  # two bodies stay two lines
+                ["3", "Sơ kết", "Sở Tư pháp"],
+            ],
+            line=1,
+        ),
+        Paragraph("Sau bảng.", 9),
+    ]
+
+
+def test_docx_bold_numbered_heading_and_soft_line_breaks(tmp_path):
+    """Word splits a bold heading into runs ("1", ".", " Sở Y tế") and a line break typed
+    with Shift+Enter (w:br) inside a paragraph: one paragraph, one space."""
+    import docx
+
+    document = docx.Document()
+    heading = document.add_paragraph()
+    for part in ("1", ".", " Sở", " Y tế"):
+        heading.add_run(part).bold = True
+    body = document.add_paragraph()
+    body.add_run("- Chủ trì, phối hợp với các sở, ngành tổ chức thực").add_break()
+    body.add_run("hiện Kế hoạch;")
+    body.add_run().add_break()
+    body.add_run("báo cáo trước ngày 15/12/2025.")
+    path = tmp_path / "so-y-te.docx"
+    document.save(str(path))
+    assert read_file(path) == [
+        Paragraph("1. Sở Y tế", 1),
+        Paragraph(
+            "Chủ trì, phối hợp với các sở, ngành tổ chức thực hiện Kế hoạch; báo cáo trước "
+            "ngày 15/12/2025.",
+            2,
+            "-",
+        ),
+    ]

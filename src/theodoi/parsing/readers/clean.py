@@ -31,6 +31,7 @@ _STRONG_UNDER = re.compile(r"(?<!\w)__(?=[^\s_])(.+?)(?<=[^\s_])__(?!\w)")
 _EM_STAR = re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*")
 _EM_UNDER = re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)")
 _STARS = re.compile(r"\*+")
+_UNDERS = re.compile(r"_+")
 _GROUP1 = methodcaller("group", 1)  # a C-level replacement: much faster than r"\1" on 3.11
 
 # Markdown only: backslash escapes, links, inline HTML line breaks.
@@ -81,19 +82,36 @@ def _strip_markers(text: str, bullet: str | None) -> tuple[str, str | None]:
 
 
 def _stray_star(match: re.Match[str]) -> str:
+    """A "*" run left after the pairs went: exported documents put the space inside the marks
+    ("*a) *Tổ chức", "** II**", "năm 2030 **"), so such a run is a mark, not text. Kept: a
+    footnote mark "(*)" and a lone "*" between two words."""
     text, start, end = match.string, match.start(), match.end()
-    before = text[start - 1] if start else " "
-    after = text[end] if end < len(text) else " "
-    if before == "(" and after == ")":  # a footnote mark "(*)"
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before == "(" and after == ")":  # a footnote mark "(*)", "(**)"
         return match.group()
-    if before.isspace() and after.isspace():  # a lone "*" between words
+    if end - start == 1 and before.isspace() and after.isspace():  # "a * b"
         return match.group()
     return ""
 
 
+def _stray_underscore(match: re.Match[str]) -> str:
+    """An "_" run at a word's edge with a space (or the text's end) on the other side, as in
+    "_b) _Tổ chức": a mark. Kept: "_" inside a word (snake_case) and a blank to fill in
+    ("____")."""
+    text, start, end = match.string, match.start(), match.end()
+    if end - start >= 3:
+        return match.group()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() != after.isspace():
+        return ""
+    return match.group()
+
+
 def remove_emphasis(text: str) -> str:
-    """Markdown emphasis marks removed: **x**, __x__, *x*, _x_ (not inside words), and any
-    "*" left over that clings to a word."""
+    """Markdown emphasis marks removed: **x**, __x__, *x*, _x_ (not inside words), and the
+    marks left over that cling to a word or have the space on their inner side."""
     if "*" in text:
         if "**" in text:
             text = _STRONG_STAR.sub(_GROUP1, text)
@@ -104,6 +122,8 @@ def remove_emphasis(text: str) -> str:
         if "__" in text:
             text = _STRONG_UNDER.sub(_GROUP1, text)
         text = _EM_UNDER.sub(_GROUP1, text)
+        if "_" in text:
+            text = _UNDERS.sub(_stray_underscore, text)
     return text
 
 

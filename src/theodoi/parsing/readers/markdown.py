@@ -61,6 +61,10 @@ def _split_row(line: str) -> list[str]:
     return cells
 
 
+def _closes_row(line: str) -> bool:
+    return line.endswith("|") and not line.endswith("\\|")
+
+
 def _is_table_start(lines: list[str], i: int, s: str) -> bool:
     if s.startswith("|"):
         return True
@@ -145,10 +149,21 @@ def read_markdown(text: str, *, hard_wrap: bool | None = None) -> list[Block]:
             flush()
             rows = []
             j = number - 1
+            closed = _closes_row(s)  # rows end with "|": one that does not goes on below
             while j < count and lines[j] and "|" in lines[j]:
-                if not _TABLE_SEPARATOR.match(lines[j]):
-                    rows.append(_split_row(lines[j]))
+                row = lines[j]
                 j += 1
+                if _TABLE_SEPARATOR.match(row):
+                    continue
+                while closed and not _closes_row(row) and j < count and lines[j]:
+                    if lines[j].startswith("|") or _TABLE_SEPARATOR.match(lines[j]):
+                        break  # the next row: this one was left open
+                    # A cell's text wrapped onto the next line: one text when it goes on in
+                    # lower case, else a line of its own ("Sở Nội vụ" / "Sở Tài chính").
+                    glue = " " if is_lower_start(lines[j]) else "<br>"
+                    row = f"{row}{glue}{lines[j]}"
+                    j += 1
+                rows.append(_split_row(row))
             if rows:
                 items.append(Table(rows=rows, line=number))
             i = j
