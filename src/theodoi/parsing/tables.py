@@ -166,7 +166,7 @@ def _details(
         if name == "roles":
             assignments += role_line(LabelLine("roles", cell, roles), builder.registry)
         elif name == "time":
-            time = parse_time(cell, term=builder.draft.term)
+            time = parse_time(cell, term=builder.draft.term, year=builder.year)
         elif name == "product":
             product = cell.strip()
     return assignments, time, product

@@ -68,6 +68,8 @@ class TaskBuilder:
         self.provisions = False  # whether the heading being read is the provisions part
         self.origin: dict[str, tuple[str, bool]] = {}
         self.written: dict[str, list[str]] = {}  # a numbered prose task's own paragraphs
+        # A day written without its year ("trước ngày 15/12") is in the plan's year.
+        self.year = draft.date.year if draft.date else None
 
     # ---- the walk ----
 
@@ -164,14 +166,14 @@ class TaskBuilder:
 
     def parse_time(self, text: str) -> TimeSpec:
         """A labelled time ("Thời gian thực hiện: ...") in this document's term."""
-        return parse_time(text, term=self.draft.term)
+        return parse_time(text, term=self.draft.term, year=self.year)
 
     def time_in(self, text: str, line: int) -> TimeSpec:
         """The time a duty's text states, if any ("..., hoàn thành trước ngày 15/12/2025")."""
         spans = [
             (sentence, spec)
             for sentence in _sentences(text)
-            for _, _, spec in find_times(sentence, term=self.draft.term)
+            for _, _, spec in find_times(sentence, term=self.draft.term, year=self.year)
         ]
         return self._prose_time(text, spans, [], line)
 
@@ -214,7 +216,7 @@ class TaskBuilder:
         """Whether a paragraph gives a body work with a time: "Giao Sở X ..., hoàn thành
         trong quý II/2022"."""
         return bool(prose_assignments(text, self.registry)) and bool(
-            find_times(text, term=self.draft.term)
+            find_times(text, term=self.draft.term, year=self.year)
         )
 
     # ---- bullet tasks and role lines ----
@@ -288,7 +290,7 @@ class TaskBuilder:
                 or role_line(LabelLine("roles", text, label.roles), self.registry)
             )
         elif label.field == "time":
-            spec = parse_time(text, term=self.draft.term)
+            spec = parse_time(text, term=self.draft.term, year=self.year)
             if spec.kind == "unknown":
                 spec = self.time_in(text, line)
             if spec.kind == "deadline" and spec.due:
@@ -313,7 +315,7 @@ class TaskBuilder:
                 self.draft.warn(line, f"Dòng vai trò không nêu cơ quan nào: {label.value!r}")
             task.assignments.extend(found)
         elif label.field == "time":
-            task.time = parse_time(label.value, term=self.draft.term)
+            task.time = parse_time(label.value, term=self.draft.term, year=self.year)
         elif label.field == "product":
             task.product = label.value.rstrip(".")
         else:
@@ -377,7 +379,7 @@ class TaskBuilder:
         for sentence in _sentences(text):
             if not assignments or fold(sentence).startswith("giao"):
                 assignments.extend(prose_assignments(sentence, self.registry))
-            for _, _, spec in find_times(sentence, term=self.draft.term):
+            for _, _, spec in find_times(sentence, term=self.draft.term, year=self.year):
                 spans.append((sentence, spec))
                 if spec.kind == "deadline" and spec.due:
                     milestones.append(Milestone(sentence, spec.due, _scope(sentence)))
