@@ -832,3 +832,38 @@ def test_docx_bold_numbered_heading_and_soft_line_breaks(tmp_path):
             "-",
         ),
     ]
+
+
+def test_markdown_line_break_before_what_looks_like_a_marker():
+    """An exporter's hard line break in mid-sentence, before a dash, a number or "Điều N": the
+    paragraph goes on. After a short line, a colon or a full stop, a list starts as before."""
+    text = (
+        "Căn cứ Quyết định số 2232/QĐ-TTg của Thủ tướng Chính phủ về Chương trình giai đoạn 2021\n"
+        "- 2025;\n"
+        "\n"
+        "Nội dung: quy định chi tiết các khoản của Luật Bảo vệ dữ liệu cá nhân: khoản 2, khoản 3\n"
+        "Điều 6; khoản 5 Điều 9.\n"
+        "\n"
+        "b) Phát huy vai trò chủ động, tích cực của Công an thành phố, cơ quan thường trực của\n"
+        "- Thường trực tham mưu thực hiện Chương trình, ưu tiên các địa bàn cấp độ\n"
+        "1. Cấp ngay mì tôm, nước uống cho Nhân dân.\n"
+        "\n"
+        "Các nhiệm vụ\n"
+        "- Một việc.\n"
+        "\n"
+        "Các nhiệm vụ trọng tâm của chương trình hành động năm 2025 gồm:\n"
+        "1. Hai việc.\n"
+    )
+    assert texts(read_text(text)) == [
+        "Căn cứ Quyết định số 2232/QĐ-TTg của Thủ tướng Chính phủ về Chương trình giai đoạn "
+        "2021 - 2025;",
+        "Nội dung: quy định chi tiết các khoản của Luật Bảo vệ dữ liệu cá nhân: khoản 2, khoản 3 "
+        "Điều 6; khoản 5 Điều 9.",
+        "b) Phát huy vai trò chủ động, tích cực của Công an thành phố, cơ quan thường trực của "
+        "- Thường trực tham mưu thực hiện Chương trình, ưu tiên các địa bàn cấp độ 1. Cấp ngay "
+        "mì tôm, nước uống cho Nhân dân.",
+        "Các nhiệm vụ",
+        "Một việc.",
+        "Các nhiệm vụ trọng tâm của chương trình hành động năm 2025 gồm:",
+        "1. Hai việc.",
+    ]

@@ -31,6 +31,9 @@ _CELL_BORDER = re.compile(r"(?<!\\)\|")
 _QUOTE = re.compile(r"(?:>[ \t]?)+")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
+# A line at least this long that ends in mid-sentence was wrapped, not ended.
+_WRAPPED = 60
+
 _NOT_TEXT = "không đọc được: tệp không phải văn bản UTF-8 (hãy lưu lại với mã hoá UTF-8)"
 
 
@@ -100,6 +103,21 @@ def _hard_break(last: str, line: str, width: int | None) -> bool:
     if len(last) + 1 + len(first_word(line)) <= width:  # the word fitted, yet the line ended
         return ended or not is_lower_start(line)
     return False  # a full line goes on, even after a full stop that fell at its end
+
+
+def _soft_break(last: str, line: str) -> bool:
+    """Whether ``line`` starts a paragraph inside a Markdown block, ``last`` being the line
+    before it. A marker or numbering starts one, except where an exporter's hard line break
+    fell before it in mid-sentence: after a long line that stopped on a word or a comma
+    ("... khoản 3" / "Điều 6; ...", "... Công an thành phố" / "- Thường trực ...", "giai đoạn
+    2021" / "- 2025")."""
+    if not starts_paragraph(line):
+        return False
+    if continues_range(last, line):
+        return False
+    return not (
+        len(last) >= _WRAPPED and (last[-1].isalnum() or last[-1] == ",") and not is_all_caps(last)
+    )
 
 
 def read_markdown(text: str, *, hard_wrap: bool | None = None) -> list[Block]:
@@ -183,7 +201,7 @@ def read_markdown(text: str, *, hard_wrap: bool | None = None) -> list[Block]:
         if s.endswith("\\"):
             s = s[:-1]
         if current:
-            new = _hard_break(current[-1], s, width) if hard_wrap else starts_paragraph(s)
+            new = _hard_break(current[-1], s, width) if hard_wrap else _soft_break(current[-1], s)
             if not new:
                 current.append(s)
                 continue
