@@ -5,6 +5,8 @@ with one names a body even when no registry knows it ("Ủy ban nhân dân thàn
 
 from __future__ import annotations
 
+import re
+
 from .text import fold
 
 # Words that head an institution's name, folded, longest first. Ambiguous ones (also a common
@@ -38,22 +40,25 @@ _PLURALS = (
 )  # fmt: skip
 
 
+_HEAD = re.compile(r"^(?P<head>" + "|".join(re.escape(h) for h in _HEADS) + r")(?=[ ,]|$)")
+_PLURAL = re.compile(r"^cac (?:" + "|".join(re.escape(p) for p in _PLURALS) + r")(?=[ ,]|$)")
+
+
 def starts_with_head(text: str) -> bool:
     """Whether ``text`` begins with the head of a body's name (not a verb that looks alike:
     "Ban Tuyên giáo" is a body, "Ban hành" a verb)."""
+    text = text[:80]  # a head is in the first words; folding a long paragraph costs
     folded = fold(text)
-    words = text.split()
     if folded.startswith("cac "):
-        rest = folded[4:]
-        return any(
-            rest == p or rest.startswith(p + " ") or rest.startswith(p + ",") for p in _PLURALS
-        )
-    for head in _HEADS:
-        if folded == head or folded.startswith(head + " ") or folded.startswith(head + ","):
-            if head in _NEEDS_NAME:
-                following = words[1] if len(words) > 1 else ""
-                if head == "bo" and not words[0].lower().startswith("bộ"):
-                    return False  # "Bổ sung", "Bố trí"
-                return following[:1].isupper() or fold(following) in ("va", "kiem", "chi")
-            return True
-    return False
+        return _PLURAL.match(folded) is not None
+    match = _HEAD.match(folded)
+    if match is None:
+        return False
+    head = match["head"]
+    if head not in _NEEDS_NAME:
+        return True
+    words = text.split(maxsplit=2)
+    if head == "bo" and not words[0].lower().startswith("bộ"):
+        return False  # "Bổ sung", "Bố trí"
+    following = words[1] if len(words) > 1 else ""
+    return following[:1].isupper() or fold(following) in ("va", "kiem", "chi")

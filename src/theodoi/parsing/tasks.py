@@ -483,11 +483,10 @@ class TaskBuilder:
             kept = [
                 t for t in kept if self.origin[t.id][0] == "table" or _opening(t.text) not in rows
             ]
-        dropped = len(tasks) - len(kept)
-        if dropped:
-            for task in tasks:
-                if task not in kept:
-                    self._as_text(task)
+        kept_ids = {t.id for t in kept}
+        for task in tasks:
+            if task.id not in kept_ids:
+                self._as_text(task)
         self.draft.tasks = kept
 
     def _as_text(self, task: TaskDraft) -> None:
