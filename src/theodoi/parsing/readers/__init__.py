@@ -77,7 +77,7 @@ def read_docx(source: Source) -> list[Block]:
 
 
 def read_pdf(source: Source) -> list[Block]:
-    """Blocks of a PDF with a text layer (a path, bytes or a binary file object)."""
+    """Blocks of a PDF (a path, bytes or a binary file object); a scan is read through OCR."""
     data = _bytes(source)
     if not data:
         raise ParseError(EMPTY)
