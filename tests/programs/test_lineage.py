@@ -43,7 +43,7 @@ UNSTATED = {  # restated in the district's words: proposed by similarity, above 
 }
 # Restated in other words: the right parent task comes first, below the threshold.
 UNCERTAIN = {"B.III.2/3": "B.III.3.6/2"}  # bồi thường, giải phóng mặt bằng
-NO_COUNTERPART = "C.2"  # the district office's monitoring duty
+NO_COUNTERPART = "B.IV.1"  # the district office's monitoring duty
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_the_district_program_goes_under_the_example_with_its_tasks_linked(distr
     # The command line takes what is above the threshold and prints the rest.
     assert "Nhiệm vụ cấp trên: gắn 8/10 nhiệm vụ (văn bản ghi 4, theo nội dung 4" in out
     assert "Nhiệm vụ B.III.2/3: chưa gắn nhiệm vụ cấp trên (gần nhất: B.III.3.6/2" in out
-    assert "Nhiệm vụ C.2: chưa gắn nhiệm vụ cấp trên" in out
+    assert "Nhiệm vụ B.IV.1: chưa gắn nhiệm vụ cấp trên" in out
 
 
 def test_proposals_rank_the_right_parent_task_first(district_registry):
@@ -148,19 +148,19 @@ def test_proposals_rank_the_right_parent_task_first(district_registry):
 def test_a_person_links_what_was_left_and_the_choice_is_kept(district_registry):
     out = run_import(
         str(DISTRICT), "--parent", PARENT, "--parent-task", "B.II.1",
-        "--link", "B.III.2/3=B.III.3.6/2", "--link", "C.2=", "--link", "B.I.1=B.I.3",
+        "--link", "B.III.2/3=B.III.3.6/2", "--link", "B.IV.1=", "--link", "B.I.1=B.I.3",
         "--format", "json",
     )  # fmt: skip
     summary = json.loads(out)
     assert summary["lineage"]["parent_task"] == "B.II.1"
     assert summary["lineage"]["parent_task_suggested"] is False
     assert summary["lineage"]["links"]["B.III.2/3"] == "B.III.3.6/2"
-    assert summary["lineage"]["links"]["C.2"] is None
+    assert summary["lineage"]["links"]["B.IV.1"] is None
     assert summary["lineage"]["unlinked"] == 0
     program = Program.objects.get(number="05-CTr/HU")
     links = links_of(program)
     assert links["B.III.2/3"] == ("B.III.3.6/2", ParentLink.PERSON, None)
-    assert links["C.2"] == (None, ParentLink.PERSON, None)
+    assert links["B.IV.1"] == (None, ParentLink.PERSON, None)
     assert links["B.I.1"] == ("B.I.3", ParentLink.PERSON, None)  # a person overrules a proposal
 
     again = run_import(str(DISTRICT), "--parent", PARENT)

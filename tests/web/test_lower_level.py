@@ -98,7 +98,7 @@ def test_import_page_under_a_parent_with_links_confirmed_and_changed(client_for,
             "action": "confirm",
             "parent_task": "B.II.1",
             f"link_{index['B.III.2/3']}": "B.III.3.6/2",
-            f"link_{index['C.2']}": "-",
+            f"link_{index['B.IV.1']}": "-",
             f"link_key_{index['B.I.1']}": "B.I.3",
         },
     )
@@ -109,7 +109,7 @@ def test_import_page_under_a_parent_with_links_confirmed_and_changed(client_for,
     links = {t.key: (t.parent_task.key if t.parent_task else None, t.parent_link)
              for t in program.tasks.select_related("parent_task")}  # fmt: skip
     assert links["B.III.2/3"] == ("B.III.3.6/2", ParentLink.PERSON)
-    assert links["C.2"] == (None, ParentLink.PERSON)
+    assert links["B.IV.1"] == (None, ParentLink.PERSON)
     assert links["B.I.1"] == ("B.I.3", ParentLink.PERSON)
     assert links["B.III.1/1"] == ("B.III.1.2/1", ParentLink.DOCUMENT)
     assert links["B.III.2/1"] == ("B.III.3.5/7", ParentLink.SIMILARITY)
