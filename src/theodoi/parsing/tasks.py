@@ -100,13 +100,7 @@ class TaskBuilder:
             opener = OpenTask(parent_path, node.line, [node.title])
             self._items(node, None, opener, node.path)
             return
-        section = Section(
-            number=node.path,
-            title=node.title,
-            parent=node.parent.path or None if node.parent else None,
-            line=node.line,
-        )
-        self.draft.sections.append(section)
+        section = self._section(node)
         if node.context == "intro":
             section.text.extend(_texts(node.items))
             for child in node.children:
@@ -153,8 +147,8 @@ class TaskBuilder:
                     return HeadingBodies(found + extra)
         return None
 
-    def walk_body(self, node: Node, parent: Section | None, bodies: HeadingBodies) -> None:
-        """A body heading: a section whose duties are tasks led by the heading's body."""
+    def _section(self, node: Node) -> Section:
+        """The section a heading opens, added to the draft."""
         section = Section(
             number=node.path,
             title=node.title,
@@ -162,6 +156,11 @@ class TaskBuilder:
             line=node.line,
         )
         self.draft.sections.append(section)
+        return section
+
+    def walk_body(self, node: Node, parent: Section | None, bodies: HeadingBodies) -> None:
+        """A body heading: a section whose duties are tasks led by the heading's body."""
+        section = self._section(node)
         DutyReader(self, node, section, bodies).read()
 
     def parse_time(self, text: str) -> TimeSpec:
