@@ -454,3 +454,15 @@ def test_a_duty_that_repeats_a_table_row_is_not_counted_twice():
     draft = parse(*TABLE_PLAN)
     repeated = [t for t in draft.tasks if t.text.startswith("Rà soát các cơ chế")]
     assert len(repeated) == 1
+
+
+def test_a_solution_naming_only_a_coordinator_is_no_task_in_a_plan_by_body():
+    draft = parse(
+        "III. NHIỆM VỤ VÀ GIẢI PHÁP",
+        "1. Điều tra cơ bản",
+        "- Phối hợp với các bộ, ngành Trung ương triển khai các chương trình điều tra.",
+        "IV. NHIỆM VỤ CỤ THỂ",
+        "1. Sở Khoa học và Công nghệ",
+        "- Chủ trì nghiên cứu ứng dụng công nghệ quan trắc.",
+    )
+    assert texts(draft) == ["Chủ trì nghiên cứu ứng dụng công nghệ quan trắc."]

@@ -468,8 +468,10 @@ class TaskBuilder:
         tasks = self.draft.tasks
 
         def assigned(task: TaskDraft) -> bool:
+            # In prose, a body that only coordinates ("Phối hợp với các bộ ... triển khai")
+            # does not say who does the work.
             source, _ = self.origin[task.id]
-            return source != "prose" or bool(task.assignments)
+            return source != "prose" or any(a.roles != ["coordinates"] for a in task.assignments)
 
         elsewhere = any(assigned(t) and not self.origin[t.id][1] for t in tasks)
         kept = [t for t in tasks if not (elsewhere and self.origin[t.id][1])]
