@@ -88,12 +88,12 @@ class DutyReader:
                 duty.inherited = coordinators(lead_in.text, self.builder.registry)
             self._add(duty)
 
-    def _from_items(self, blocks: list | None = None, first: Duty | None = None) -> list[Duty]:
-        duties: list[Duty] = [first] if first else []
-        current = first
+    def _from_items(self) -> list[Duty]:
+        duties: list[Duty] = []
+        current: Duty | None = None
         top_bullet: str | None = None
         directing: Duty | None = None
-        for block in self.node.items if blocks is None else blocks:
+        for block in self.node.items:
             if isinstance(block, Table):
                 block = Paragraph(" | ".join(c for r in block.rows for c in r if c), block.line)
             if fold(block.text[:12]).startswith(_CLOSING):
@@ -162,9 +162,7 @@ class DutyReader:
             duty.time = builder.parse_time(label.value)
         elif label.field == "roles":
             duty.assignments.extend(role_line(label, builder.registry))
-        elif label.field == "product":
-            duty.paragraphs.append(label.value)
-        else:
+        else:  # content or product: part of what the duty says
             duty.paragraphs.append(label.value)
 
     def _add(self, duty: Duty) -> None:
