@@ -147,13 +147,17 @@ def test_a_requested_body_and_a_duty_written_after_the_heading_colon():
         "2. Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
         "- Vận động các tổ chức, cá nhân ủng hộ.",
         "3. Đề nghị Công ty Điện lực tỉnh: Khẩn trương khắc phục sự cố lưới điện.",
+        "4. Đề nghị các doanh nghiệp viễn thông (VNPT, Viettel): Bảo đảm liên lạc thông suốt "
+        "(ưu tiên các xã bị chia cắt).",
     )
     assert texts(draft)[1:] == [
         "Vận động các tổ chức, cá nhân ủng hộ.",
         "Khẩn trương khắc phục sự cố lưới điện.",
+        "Bảo đảm liên lạc thông suốt (ưu tiên các xã bị chia cắt).",
     ]
     assert leads(draft.tasks[1]) == ["Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"]
     assert leads(draft.tasks[2]) == ["Công ty Điện lực tỉnh"]
+    assert leads(draft.tasks[3]) == ["các doanh nghiệp viễn thông"]
 
 
 def test_responsibility_of_headings_and_time_lines_after_each_duty():

@@ -44,18 +44,19 @@ class HeadingBodies:
 
 def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
     """The bodies a heading names, or None when the heading is not a body's name."""
-    text = _without_notes(title.strip().strip("*_ "))
+    text = title.strip().strip("*_ ")
     inline = None
     lead_in = text.endswith(":")
-    if ":" in text:
-        head, _, rest = text.partition(":")
-        rest = rest.strip()
+    colon = _colon_outside_brackets(text)
+    if colon >= 0:
+        head, rest = text[:colon], text[colon + 1 :].strip()
         if _names_list(rest):
             text = text.rstrip(" :")  # "Ủy ban nhân dân các xã: Gia Thuận, Tân Điền"
         else:
             if rest and len(rest.split()) >= 3:
-                inline = rest
+                inline = rest  # the duty keeps its own brackets
             text = head.strip()
+    text = _without_notes(text)
     if not text or text.endswith(_SENTENCE_END):
         return None
     named = _without_notes(text)
@@ -76,6 +77,7 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
         found = [Found(None, named, lead=True)]
     else:
         found, _ = registry.scan(named)
+        found = _rejoined(found, named)
     assignments = assignments_from(found, ("leads",)) if found else []
     assignments = [a for a in assignments if fold(a.written) not in _NOT_BODIES]
     if not assignments:
@@ -114,6 +116,33 @@ def _describes(named: str) -> bool:
 
 
 _DESCRIBING = re.compile(r"\bchu tri\s*,\s*(?!phoi hop)\w+")
+
+
+def _rejoined(found: list[Found], named: str) -> list[Found]:
+    """A piece that heads no body's name and follows the one before it with no separator
+    ("các doanh nghiệp" + "viễn thông") is the rest of that name."""
+    out: list[Found] = []
+    for item in found:
+        if out and item.entry is None and not starts_with_head(item.written):
+            joined = f"{out[-1].written} {item.written}"
+            if joined in named:
+                out[-1] = Found(None, joined, lead=out[-1].lead, coordinate=out[-1].coordinate)
+                continue
+        out.append(item)
+    return out
+
+
+def _colon_outside_brackets(text: str) -> int:
+    """Where the first ":" outside brackets is ("Các Sở (gồm các Sở: ...):" -> the last), or -1."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == ":" and not depth:
+            return index
+    return -1
 
 
 def _names_list(text: str) -> bool:

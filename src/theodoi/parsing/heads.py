@@ -40,6 +40,12 @@ _PLURALS = (
 )  # fmt: skip
 
 
+# One-word heads whose folded form other words share: the word as it must be spelt.
+_SPELLED = {
+    "bo": ("bộ",), "vien": ("viện",), "so": ("sở",), "dai": ("đài",), "cuc": ("cục",),
+    "quy": ("quỹ",), "doan": ("đoàn",), "hoi": ("hội",), "truong": ("trường", "trưởng"),
+    "bao": ("báo",), "ban": ("ban",),
+}  # fmt: skip
 _HEAD = re.compile(r"^(?P<head>" + "|".join(re.escape(h) for h in _HEADS) + r")(?=[ ,]|$)")
 _PLURAL = re.compile(r"^cac (?:" + "|".join(re.escape(p) for p in _PLURALS) + r")(?=[ ,]|$)")
 
@@ -55,10 +61,11 @@ def starts_with_head(text: str) -> bool:
     if match is None:
         return False
     head = match["head"]
+    words = text.split(maxsplit=2)
+    spelled = _SPELLED.get(head)
+    if spelled and words[0].lower() not in spelled:
+        return False  # "Bổ sung", "viễn thông", "dài hạn": not "Bộ", "Viện", "Đài"
     if head not in _NEEDS_NAME:
         return True
-    words = text.split(maxsplit=2)
-    if head == "bo" and not words[0].lower().startswith("bộ"):
-        return False  # "Bổ sung", "Bố trí"
     following = words[1] if len(words) > 1 else ""
     return following[:1].isupper() or fold(following) in ("va", "kiem", "chi")
