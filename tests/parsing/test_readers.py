@@ -867,3 +867,22 @@ def test_markdown_line_break_before_what_looks_like_a_marker():
         "Các nhiệm vụ trọng tâm của chương trình hành động năm 2025 gồm:",
         "1. Hai việc.",
     ]
+
+
+def test_markdown_bold_numbered_heading_right_after_a_list_item():
+    """A bold lettered heading on the line after a bullet (no blank line between, as exported)
+    starts its own paragraph: it is the next body's heading, not the bullet's last words."""
+    text = (
+        "**d) Tổ đảng ở Thường trực Ủy ban Tư pháp**\n"
+        "\n"
+        "*   Thực hiện một số nội dung khác theo sự phân công của Ủy ban Thường vụ Quốc hội (nếu có).\n"
+        "**e) Tổ đảng ở Thường trực Ủy ban Kinh tế**\n"
+        "\n"
+        "*   Chủ trì thẩm tra các dự án luật về đầu tư.\n"
+    )
+    assert texts(read_text(text)) == [
+        "d) Tổ đảng ở Thường trực Ủy ban Tư pháp",
+        "Thực hiện một số nội dung khác theo sự phân công của Ủy ban Thường vụ Quốc hội (nếu có).",
+        "e) Tổ đảng ở Thường trực Ủy ban Kinh tế",
+        "Chủ trì thẩm tra các dự án luật về đầu tư.",
+    ]

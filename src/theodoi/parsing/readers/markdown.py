@@ -111,7 +111,8 @@ def _soft_break(last: str, line: str) -> bool:
     fell before it in mid-sentence: after a long line that stopped on a word or a comma
     ("... khoản 3" / "Điều 6; ...", "... Công an thành phố" / "- Thường trực ...", "giai đoạn
     2021" / "- 2025")."""
-    if not starts_paragraph(line):
+    bold = line[2:] if line.startswith(("**", "__")) else line  # "**e) Tổ đảng ...**"
+    if not (starts_paragraph(line) or starts_paragraph(bold)):
         return False
     if continues_range(last, line):
         return False
