@@ -388,15 +388,21 @@ def _prefixed_dated(
 
 def _after_period(s: str, orig: str, end: int, period: _Period, ctx: _Ctx, *, span: bool) -> _Hit:
     """A period, then maybe "- <period>" (a stretch) or "và các năm tiếp theo" (ongoing)."""
-    if span:
-        until = _UNTIL.match(s, end)
-        if until is not None:
-            found = _match_period(s, orig, until.end(), ctx, prose=False, prefixed=True)
-            if found is not None:
-                return _Hit(found[0], _stretch(period, found[1], ctx))
+    stretch = _stretch_to(s, orig, end, period, ctx) if span else None
+    if stretch is not None:
+        return stretch
     if not _usable(period, ctx):
         return _Hit(end, None)
     return _onward(s, end, period) or _Hit(end, _deadline(period))
+
+
+def _stretch_to(s: str, orig: str, end: int, period: _Period, ctx: _Ctx) -> _Hit | None:
+    """ "<period> - <period>", "<period> đến <period>": the stretch to the second one."""
+    until = _UNTIL.match(s, end)
+    if until is None:
+        return None
+    found = _match_period(s, orig, until.end(), ctx, prose=False, prefixed=True)
+    return _Hit(found[0], _stretch(period, found[1], ctx)) if found is not None else None
 
 
 def _onward(s: str, end: int, period: _Period) -> _Hit | None:
@@ -419,11 +425,9 @@ def _since(s: str, orig: str, end: int, period: _Period, ctx: _Ctx, prose: bool)
     now = _UNTIL_NOW.match(s, end)
     if now is not None:
         return _Hit(now.end(), None)
-    until = _UNTIL.match(s, end)
-    if until is not None:
-        found = _match_period(s, orig, until.end(), ctx, prose=False, prefixed=True)
-        if found is not None:
-            return _Hit(found[0], _stretch(period, found[1], ctx))
+    stretch = _stretch_to(s, orig, end, period, ctx)
+    if stretch is not None:
+        return stretch
     if not _usable(period, ctx):
         return _Hit(end, None)
     if period.unit == "span":  # "Từ tháng 7 - tháng 9/2026" names its own end
