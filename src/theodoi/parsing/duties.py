@@ -176,10 +176,16 @@ class DutyReader:
         assignments = merge(heading + duty.inherited + duty.assignments + own)
         time = duty.time or builder.time_in(text, duty.line)
         task_id = f"{self.section.number}.{duty.number}" if duty.number else None
-        builder.source = "body"
         task = builder.add(
-            self.section.number, duty.line, text, assignments, time, [], None, task_id
+            self.section.number,
+            duty.line,
+            text,
+            assignments,
+            time,
+            [],
+            None,
+            task_id,
+            source="body",
         )
-        builder.source = None
         if len([a for a in self.bodies.assignments if "leads" in a.roles]) > 1:
             task.flag("lead", "Tiêu đề nêu nhiều cơ quan; kiểm tra cơ quan chủ trì.")

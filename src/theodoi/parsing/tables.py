@@ -121,7 +121,9 @@ def read_task_table(table: Table, section: str, builder: TaskBuilder) -> bool:
         if cells.get("note"):
             text = "\n".join([text, *(f"Ghi chú: {note}" for note in cells["note"])])
         task_id = f"{current}.{number.rstrip('.')}" if number else None
-        previous = builder.add(current, line, text, merge(assignments), time, [], product, task_id)
+        previous = builder.add(
+            current, line, text, merge(assignments), time, [], product, task_id, source="table"
+        )
     return True
 
 

@@ -64,7 +64,6 @@ class TaskBuilder:
         self.counters: dict[str, int] = {}
         self.ids: set[str] = set()
         self.defaults: list[Assignment] = []
-        self.source: str | None = None  # how the task being added was written (see _select)
         self.provisions = False  # whether the heading being read is the provisions part
         self.origin: dict[str, tuple[str, bool]] = {}
         self.written: dict[str, list[str]] = {}  # a numbered prose task's own paragraphs
@@ -336,7 +335,6 @@ class TaskBuilder:
             self._add_prose(task.section, task.line, text, task_id)
             return
         time = task.time or TimeSpec(text="")
-        self.source = "fields"
         self.add(
             task.section,
             task.line,
@@ -346,8 +344,8 @@ class TaskBuilder:
             task.milestones,
             task.product,
             task_id,
+            source="fields",
         )
-        self.source = None
 
     def _section_paragraph(self, block: Paragraph, number: str, section: Section | None) -> None:
         """An unnumbered paragraph in a section: a task when it assigns work ("Giao Sở X chủ
@@ -421,11 +419,7 @@ class TaskBuilder:
     # ---- tables ----
 
     def _table(self, table: Table, section: str) -> bool:
-        self.source = "table"
-        try:
-            return read_task_table(table, section, self)
-        finally:
-            self.source = None
+        return read_task_table(table, section, self)
 
     # ---- adding and checking ----
 
@@ -439,7 +433,11 @@ class TaskBuilder:
         milestones: list[Milestone],
         product: str | None,
         task_id: str | None,
+        *,
+        source: str = "prose",
     ) -> TaskDraft:
+        """Add a task. ``source`` says how it was written (prose, fields, body, table): what
+        _select keeps depends on it."""
         if task_id is None or task_id in self.ids:
             count = self.counters.get(section, 0) + 1
             self.counters[section] = count
@@ -451,7 +449,7 @@ class TaskBuilder:
         self.ids.add(task_id)
         task = TaskDraft(task_id, section, text, assignments, time, milestones, line, product)
         self.draft.tasks.append(task)
-        self.origin[task_id] = (self.source or "prose", self.provisions)
+        self.origin[task_id] = (source, self.provisions)
         return task
 
     def _select(self) -> None:
