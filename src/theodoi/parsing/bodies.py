@@ -39,7 +39,6 @@ class HeadingBodies:
 
     assignments: list[Assignment]
     inline: str | None = None
-    requested: bool = False  # "Đề nghị X": a request to a body outside the issuer's authority
 
 
 def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
@@ -62,7 +61,6 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
     named = _without_notes(text)
     folded = fold(named)
     introducer = _INTRODUCERS.match(folded)
-    requested = folded.startswith("de nghi")
     if introducer:
         named = named[introducer.end() :].strip()
         if not named:
@@ -87,7 +85,7 @@ def heading_bodies(title: str, registry: Registry) -> HeadingBodies | None:
             item.roles.insert(0, "leads")
         if "coordinates" in item.roles:
             item.roles.remove("coordinates")
-    return HeadingBodies(assignments, inline, requested)
+    return HeadingBodies(assignments, inline)
 
 
 # Words a scan may return that name no body.

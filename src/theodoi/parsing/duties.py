@@ -124,11 +124,6 @@ class DutyReader:
                     duty.inherited = list(directing.assignments)
                     duties.append(duty)
                     continue
-                if directing is not None and current.bullet == block.bullet:
-                    duty = Duty(block.line, [block.text], block.bullet)
-                    duties.append(duty)
-                    current = duty
-                    continue
                 current.paragraphs.append(block.text)
                 continue
             if block.bullet is not None and top_bullet is None:
