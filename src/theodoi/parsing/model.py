@@ -23,6 +23,10 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def _day(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 @dataclass
 class TimeSpec:
     """When a task is due: a deadline, a recurrence, a continuing duty, or several of these."""
@@ -39,6 +43,18 @@ class TimeSpec:
         """A copy that shares nothing mutable with this one."""
         parts = [part.copy() for part in self.parts]
         return TimeSpec(self.text, self.kind, self.due, self.start, self.every, parts, self.scope)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimeSpec:
+        return cls(
+            data.get("text") or "",
+            data.get("kind") or "unknown",
+            _day(data.get("due")),
+            _day(data.get("start")),
+            data.get("every"),
+            [cls.from_dict(part) for part in data.get("parts") or []],
+            data.get("scope"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +79,17 @@ class Assignment:
     written: str = ""  # the name as the document writes it
     inferred: bool = False  # not named on the task; taken from the program's general provisions
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Assignment:
+        return cls(
+            org=data["org"],
+            roles=list(data.get("roles") or []),
+            group=bool(data.get("group")),
+            id=data.get("id"),
+            written=data.get("written") or "",
+            inferred=bool(data.get("inferred")),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "org": self.org,
@@ -80,6 +107,10 @@ class Milestone:
     due: dt.date | None
     scope: str | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Milestone:
+        return cls(data.get("text") or "", _day(data.get("due")), data.get("scope"))
+
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "due": _iso(self.due), "scope": self.scope}
 
@@ -92,6 +123,10 @@ class Reference:
     type: str
     number: str | None
     date: dt.date | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reference:
+        return cls(data["text"], data["type"], data.get("number"), _day(data.get("date")))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +153,13 @@ class Section:
     parent: str | None
     line: int | None = None
     text: list[str] = field(default_factory=list)  # paragraphs that are not tasks
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        return cls(
+            data["number"], data.get("title") or "", data.get("parent"), data.get("line"),
+            list(data.get("text") or []),
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -157,6 +199,20 @@ class TaskDraft:
         """Mark a field for the office to check (once per field and reason)."""
         if not any(r.field == field_name and r.reason == reason for r in self.review):
             self.review.append(Review(field_name, reason))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskDraft:
+        return cls(
+            id=data["id"],
+            section=data.get("section") or "",
+            text=data.get("text") or "",
+            assignments=[Assignment.from_dict(a) for a in data.get("assignments") or []],
+            time=TimeSpec.from_dict(data.get("time") or {}),
+            milestones=[Milestone.from_dict(m) for m in data.get("milestones") or []],
+            line=data.get("line"),
+            product=data.get("product"),
+            review=[Review(r["field"], r["reason"]) for r in data.get("review") or []],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +257,28 @@ class ProgramDraft:
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Warning(line, message))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProgramDraft:
+        """The draft ``to_dict`` gave (a stored or corrected draft), read back."""
+        term = data.get("term")
+        signer = data.get("signer") or {}
+        return cls(
+            title=data.get("title") or "",
+            number=data.get("number"),
+            date=_day(data.get("date")),
+            issuer=data.get("issuer"),
+            kind=data.get("kind"),
+            resolution=data.get("resolution"),
+            term=(int(term["start"]), int(term["end"])) if term else None,
+            preamble=list(data.get("preamble") or []),
+            signer=Signer(signer.get("title"), signer.get("name"), signer.get("on_behalf")),
+            recipients=list(data.get("recipients") or []),
+            sections=[Section.from_dict(s) for s in data.get("sections") or []],
+            tasks=[TaskDraft.from_dict(t) for t in data.get("tasks") or []],
+            references=[Reference.from_dict(r) for r in data.get("references") or []],
+            warnings=[Warning(w.get("line"), w["message"]) for w in data.get("warnings") or []],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

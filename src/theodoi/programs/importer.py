@@ -102,14 +102,25 @@ class ImportSummary:
 
 def import_program(
     *,
-    path: str | Path,
+    path: str | Path | None = None,
+    draft: ProgramDraft | None = None,
+    source_name: str | None = None,
+    digest: str | None = None,
+    author: Any = None,
+    corrections: list[dict[str, Any]] | None = None,
     number: str | None = None,
     amends: str | None = None,
     parent: str | None = None,
     parent_task: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportSummary:
-    """Parse ``path`` and store it: a new program, nothing (same content), or a new version.
+    """Store a program document: a new program, nothing (same content), or a new version.
+
+    The document is ``draft`` (as the office corrected it, ``theodoi.programs.drafts``) or
+    ``path``, parsed here. ``digest`` fingerprints what the document itself says (the
+    parser's draft before corrections, so the same file uploaded again is the same content);
+    by default the draft's. ``source_name``, ``author`` and ``corrections`` are recorded on
+    the version.
 
     ``parent`` (a program number) and ``parent_task`` (a task key in it, such as "B.II.1")
     link a lower-level program to the program and task it implements; it takes the parent's
@@ -120,8 +131,16 @@ def import_program(
     """
     from theodoi.tracking.rollup_cache import changing_programs
 
-    draft = parse_file(path, registry=registry_from_database())
-    digest = content_digest(draft)
+    if draft is None:
+        if path is None:
+            raise ValueError("import_program needs a path or a draft")
+        draft = parse_file(path, registry=registry_from_database())
+    digest = digest or content_digest(draft)
+    recorded = {
+        "source_name": (source_name or (Path(path).name if path else ""))[:400],
+        "author": author if getattr(author, "pk", None) else None,
+        "corrections": corrections or [],
+    }
     # The figures of this program and of those above it (before and after a new parent)
     # change, and its bodies' work lists; no other program's.
     with transaction.atomic(), changing_programs() as changes:
@@ -142,9 +161,9 @@ def import_program(
             latest = program.current_version
             if latest is not None and latest.source_sha256 == digest:
                 return _summary_of(program, latest, unchanged=True)
-            return _Importer(draft, progress).amend(program, path, digest)
+            return _Importer(draft, progress, recorded).amend(program, digest)
         chosen, derived = _number_for(draft, number)
-        summary = _Importer(draft, progress).create(chosen, derived, path, digest)
+        summary = _Importer(draft, progress, recorded).create(chosen, derived, digest)
         Program.objects.filter(number=chosen).update(**links)
         changes.program(Program.objects.get(number=chosen).pk)
         return summary
@@ -269,8 +288,14 @@ def _summary_of(program: Program, version: ProgramVersion, *, unchanged: bool) -
 class _Importer:
     """One import: the draft, the version being written, and the names resolved so far."""
 
-    def __init__(self, draft: ProgramDraft, progress: Callable[[str], None] | None) -> None:
+    def __init__(
+        self,
+        draft: ProgramDraft,
+        progress: Callable[[str], None] | None,
+        recorded: dict[str, Any] | None = None,
+    ) -> None:
         self.draft = draft
+        self.recorded = recorded or {"source_name": ""}
         self.progress = progress or (lambda message: None)
         self.warnings: list[str] = [
             f"dòng {w.line}: {w.message}" if w.line else w.message for w in draft.warnings
@@ -287,14 +312,14 @@ class _Importer:
 
     # ---- first import ----
 
-    def create(self, number: str, derived: bool, path: str | Path, digest: str) -> ImportSummary:
+    def create(self, number: str, derived: bool, digest: str) -> ImportSummary:
         draft = self.draft
         self.day = draft.date
         issuer = self._resolve(draft.issuer, None) if draft.issuer else None
         program = Program.objects.create(
             number=number,
             number_derived=derived,
-            title=draft.title or Path(path).name,
+            title=draft.title or self.recorded["source_name"] or number,
             kind=draft.kind or "",
             issuer=issuer if isinstance(issuer, Organization) else None,
             issuer_name=draft.issuer or "",
@@ -310,7 +335,7 @@ class _Importer:
             self.warnings.append(
                 "Văn bản không ghi nhiệm kỳ: các kỳ định kỳ chỉ tính trong năm đầu."
             )
-        version = self._version(program, 1, path, digest)
+        version = self._version(program, 1, digest)
         sections = self._sections(program)
         for position, item in enumerate(draft.tasks):
             task = Task(program=program, added_in=version, position=position)
@@ -326,11 +351,11 @@ class _Importer:
 
     # ---- amendments ----
 
-    def amend(self, program: Program, path: str | Path, digest: str) -> ImportSummary:
+    def amend(self, program: Program, digest: str) -> ImportSummary:
         self.day = self.withdrawal_day = _amendment_day(self.draft, program)
         self._update_header(program)
         latest = program.current_version
-        version = self._version(program, (latest.number if latest else 0) + 1, path, digest)
+        version = self._version(program, (latest.number if latest else 0) + 1, digest)
         sections = self._sections(program)
         old = list(program.tasks.filter(withdrawn_in__isnull=True))
         pairs = match_tasks(old, self.draft.tasks)
@@ -428,14 +453,9 @@ class _Importer:
 
     # ---- shared steps ----
 
-    def _version(
-        self, program: Program, number: int, path: str | Path, digest: str
-    ) -> ProgramVersion:
+    def _version(self, program: Program, number: int, digest: str) -> ProgramVersion:
         return ProgramVersion.objects.create(
-            program=program,
-            number=number,
-            source_name=Path(path).name,
-            source_sha256=digest,
+            program=program, number=number, source_sha256=digest, **self.recorded
         )
 
     def _sections(self, program: Program) -> dict[str, Section]:

@@ -3,6 +3,7 @@ assignments of bodies to tasks, and the dated occurrences each assignment owes."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,14 @@ class Program(models.Model):
 
 
 class ProgramVersion(models.Model):
-    """One imported document of a program: the first, then each amendment."""
+    """One version of a program: the first document, then each amendment, whether a
+    document (điều chỉnh, bổ sung) or a change the office made on a task (``OFFICE``: who,
+    when, why, and the diff in ``changes``). ``corrections`` lists what the office
+    corrected in the parsed draft before confirming the document."""
+
+    class How(models.TextChoices):
+        DOCUMENT = "document", _("văn bản")
+        OFFICE = "office", _("văn phòng sửa trên nhiệm vụ")
 
     program = models.ForeignKey(
         Program, models.CASCADE, related_name="versions", verbose_name=_("chương trình")
@@ -117,6 +125,18 @@ class ProgramVersion(models.Model):
     imported_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
     summary = models.JSONField(_("tóm tắt"), default=dict)
     warnings = models.JSONField(_("cảnh báo khi nhập"), default=list)
+    how = models.CharField(_("cách tạo"), max_length=20, choices=How.choices, default=How.DOCUMENT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhập, người sửa"),
+    )
+    reason = models.TextField(_("lý do"), blank=True)
+    changes = models.JSONField(_("thay đổi so với lần trước"), default=list, blank=True)
+    corrections = models.JSONField(_("văn phòng sửa bản đọc"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("phiên bản chương trình")
@@ -404,3 +424,31 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PendingImport(models.Model):
+    """A document uploaded for import and not yet confirmed: what the parser read
+    (``parsed``), the draft as the office corrected it (``draft``, the same JSON contract),
+    the corrections in order, and the decisions on names the registry does not know. It
+    belongs to the person who uploaded it and lasts a day (``expires_at``); nothing of it is
+    tracked until it is confirmed (``theodoi.programs.drafts``)."""
+
+    token = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("người tải lên")
+    )
+    name = models.CharField(_("tên tệp"), max_length=255)
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), db_index=True)
+    options = models.JSONField(_("tùy chọn nhập"), default=dict, blank=True)
+    parsed = models.JSONField(_("bản đọc"), default=dict)
+    draft = models.JSONField(_("bản đã sửa"), default=dict)
+    corrections = models.JSONField(_("các lần sửa"), default=list, blank=True)
+    names = models.JSONField(_("quyết định về tên cơ quan"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("văn bản chờ nhập")
+        verbose_name_plural = _("văn bản chờ nhập")
+
+    def __str__(self) -> str:
+        return self.name

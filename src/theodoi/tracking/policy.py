@@ -33,8 +33,12 @@ REQUEST_EXTENSION    Y     N       N      O    O     Occurrence
 DECIDE_EXTENSION     Y     Y       N      N    N     Extension
 SEND_REMINDERS       Y     Y       N      N    N     none
 MANAGE_ORGANIZATIONS Y     N       N      N    N     none (or the organisation)
-IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended)
+IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended); also
+                                                 check and correct the parsed draft, and
+                                                 create there the bodies it names
 DESIGNATE_LEAD       Y     Y       N      N    N     Task
+AMEND_PROGRAM        Y     Y       N      N    N     Program or Task: change a tracked task
+                                                 (lead, bodies, time, text), add, withdraw
 VIEW_AUDIT           Y     Y       Y      O    O     one object's history: as seeing the object
 VIEW_AUDIT (no obj)  Y     Y       Y      N    N     the whole audit log
 PRODUCE_REPORT       Y     Y       Y      N    N     none (or the program): periodic reports
@@ -121,6 +125,7 @@ class Action(models.TextChoices):
     MANAGE_ORGANIZATIONS = "manage_organizations", _("quản lý danh mục cơ quan, đơn vị")
     IMPORT_PROGRAM = "import_program", _("nhập chương trình")
     DESIGNATE_LEAD = "designate_lead", _("chỉ định cơ quan chủ trì")
+    AMEND_PROGRAM = "amend_program", _("sửa nhiệm vụ của chương trình")
     VIEW_AUDIT = "view_audit", _("xem lịch sử thay đổi")
     PRODUCE_REPORT = "produce_report", _("lập báo cáo định kỳ, thống kê")
     VIEW_PERSONAL_PLAN = "view_personal_plan", _("xem kế hoạch hành động cá nhân")
@@ -152,9 +157,8 @@ SEEING = frozenset(
 BODY_WORK = frozenset({A.CREATE_REPORT, A.EDIT_REPORT, A.SUBMIT_REPORT, A.REQUEST_EXTENSION})
 PLAN_WORK = frozenset({A.VIEW_PERSONAL_PLAN, A.MANAGE_PERSONAL_PLAN, A.SEND_PLAN,
                        A.ACKNOWLEDGE_PLAN})  # fmt: skip
-OFFICE_WORK = frozenset(
-    {A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD, A.IMPORT_PROGRAM}
-)
+OFFICE_WORK = frozenset({A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD,
+                         A.IMPORT_PROGRAM, A.AMEND_PROGRAM})  # fmt: skip
 
 # The table of the module docstring, by role. Head and staff act on their own body's rows.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -174,6 +178,7 @@ OBJECT_TYPES: dict[Action, tuple[type, ...]] = {
     A.VIEW_PROGRAM: (Program,),
     A.VIEW_TASK: (Task,),
     A.DESIGNATE_LEAD: (Task,),
+    A.AMEND_PROGRAM: (Program, Task),
     A.VIEW_ASSIGNMENT: (Assignment,),
     A.VIEW_OCCURRENCE: (Occurrence,),
     A.CREATE_REPORT: (Occurrence, ProgressReport),
