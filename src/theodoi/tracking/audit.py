@@ -25,11 +25,11 @@ ACTIONS = {
 def register_models() -> None:
     """The models whose every change is recorded."""
     from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
-    from theodoi.programs.models import Assignment, Program, Task
+    from theodoi.programs.models import Assignment, Program, ProgramVersion, Task
 
     from .models import EvidenceFile, Extension, Membership, ProgressReport
 
-    for model in (Program, Task, Assignment, ProgressReport, Extension, EvidenceFile, Membership,
+    for model in (Program, ProgramVersion, Task, Assignment, ProgressReport, Extension, EvidenceFile, Membership,
                   Organization, Alias, Reorganization):  # fmt: skip
         if not auditlog.contains(model):
             auditlog.register(model)
