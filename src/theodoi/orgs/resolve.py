@@ -53,13 +53,10 @@ def resolve_name(*, name: str, code: str | None = None) -> Organization | OrgGro
     key = fold(name)
     alias = Alias.objects.select_related("organization", "group").filter(key=key).first()
     if alias is not None:
-        return alias.organization or alias.group
-    org = Organization.objects.filter(name_key=key, unresolved=False).order_by("pk").first()
-    if org is not None:
-        return org
-    for group in OrgGroup.objects.order_by("pk"):
-        if fold(group.name) == key:
-            return group
+        return alias.organization or alias.group  # an unresolved body's other names too
+    known = lookup_name(name)
+    if known is not None:
+        return known
     code = unresolved_code(name)
     org = Organization.objects.filter(unresolved=True, name_key=key).order_by("pk").first()
     if org is not None:
@@ -69,6 +66,30 @@ def resolve_name(*, name: str, code: str | None = None) -> Organization | OrgGro
             code=code, defaults={"name": name[:300], "unresolved": True}
         )
     return org
+
+
+def lookup_name(name: str) -> Organization | OrgGroup | None:
+    """The known body or group ``name`` means (compared folded with names and aliases), or
+    None; never creates anything (a preview asks this of every name it shows)."""
+    key = fold(nfc(name or ""))
+    if not key:
+        return None
+    alias = Alias.objects.select_related("organization", "group").filter(key=key).first()
+    if alias is not None and not (alias.organization and alias.organization.unresolved):
+        return alias.organization or alias.group
+    org = Organization.objects.filter(name_key=key, unresolved=False).order_by("pk").first()
+    if org is not None:
+        return org
+    for group in OrgGroup.objects.order_by("pk"):
+        if fold(group.name) == key:
+            return group
+    return None
+
+
+def add_alias(*, name: str, target: Organization) -> None:
+    """Remember ``name`` as another name of ``target`` (the next import reads it so); a name
+    that is already another body's is refused with a MappingError naming both."""
+    _add_alias(name=name, target=target, unresolved=target)
 
 
 def map_unresolved(*, unresolved: Organization, target: Organization) -> int:

@@ -806,3 +806,13 @@ def match_tasks(old: list[Task], new: list[TaskDraft]) -> dict[int, Task]:
             if position not in pairs and pk in free:
                 pairs[position] = free.pop(pk)
     return pairs
+
+
+def planned(
+    draft: ProgramDraft, *, number: str | None = None, amends: str | None = None
+) -> tuple[Program | None, str]:
+    """What importing ``draft`` would touch, without writing: the program it amends (None:
+    a new one) and the number it has or will get. Raises ProgramImportError as the import
+    would."""
+    program = _existing(draft, number=number, amends=amends)
+    return program, program.number if program is not None else _number_for(draft, number)[0]
