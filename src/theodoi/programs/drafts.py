@@ -941,3 +941,18 @@ def _remember_aliases(pending: PendingImport) -> int:
                     raise DraftError(str(exc)) from None
                 count += 1
     return count
+
+
+# ---- what may be uploaded (the web page and the API) ----
+
+# The parser reads the content; the suffix only names the type (.doc is accepted so that the
+# parser can say what to do with it).
+SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt", ".doc")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """The largest upload accepted: setting THEODOI_IMPORT_MAX_BYTES, by default 20 MB."""
+    from django.conf import settings
+
+    return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))
