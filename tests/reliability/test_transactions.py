@@ -190,6 +190,7 @@ def test_an_import_failing_half_way_keeps_nothing_and_can_be_confirmed_again(cli
     preview = client.post(
         reverse("web:import"),
         {"document": SimpleUploadedFile("dieu-chinh.md", amended.encode())},
+        follow=True,
     ).context["preview"]
     assert preview.summary.version == 2
     before = snapshot()

@@ -316,8 +316,8 @@ I. Nhiệm vụ
 + *Thời gian hoàn thành:* Trong quý II/2021.
 """
     upload = SimpleUploadedFile(f"{FILE_NAME[:-4]}.md", document.encode())
-    response = monitor.post("/import/", {"document": upload})
-    check_page(response)  # the preview counts sections and tasks, it does not quote them
+    response = monitor.post("/import/", {"document": upload}, follow=True)
+    check_page(response)  # the draft quotes the task's text, escaped
     token = re.search(r'name="token" value="([0-9a-f]{32})"', response.content.decode())[1]
     ok(monitor.post("/import/", {"token": token, "action": "confirm"}))
     program = Program.objects.get(number="07-KH/TU")

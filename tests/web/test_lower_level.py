@@ -45,7 +45,7 @@ def figures(content: str) -> dict[str, str]:
 
 def upload(client, **fields):
     data = {"document": SimpleUploadedFile(DISTRICT.name, DISTRICT.read_bytes()), **fields}
-    return client.post(reverse("web:import"), data)
+    return client.post(reverse("web:import"), data, follow=True)
 
 
 def test_import_page_under_a_parent_with_links_confirmed_and_changed(client_for, example):

@@ -17,7 +17,14 @@ from theodoi.orgs.models import Alias, Organization
 from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import example_path
 from theodoi.parsing.text import fold
-from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
+from theodoi.programs.models import (
+    Assignment,
+    Occurrence,
+    PendingImport,
+    Program,
+    ProgramVersion,
+    Task,
+)
 from theodoi.programs.search import match_span, text_key
 from theodoi.tracking.models import Membership, Role
 from theodoi.tracking.policy import visible_occurrences
@@ -349,33 +356,36 @@ def office(db):
 
 
 def upload(client: Client, name: str, data: bytes):
-    return client.post(reverse("web:import"), {"document": SimpleUploadedFile(name, data)})
+    """Send a file; a file read lands on its draft page (followed here)."""
+    return client.post(
+        reverse("web:import"), {"document": SimpleUploadedFile(name, data)}, follow=True
+    )
 
 
 def kept_uploads() -> list[Path]:
+    """Nothing an upload sends is kept as a file: it is read at once, the draft is kept."""
     folder = Path(settings.DATA_DIR) / "imports"
     return list(folder.iterdir()) if folder.exists() else []
 
 
 def test_import_the_example_preview_then_confirm(office):
-    before = set(kept_uploads())
     client = office["monitor"]
     response = upload(client, "chuong-trinh.md", example_path().read_bytes())
     assert response.status_code == 200
     preview = response.context["preview"]
+    assert response.redirect_chain[-1][0] == reverse("web:import_draft", args=[preview.token])
     assert preview.error == "" and preview.summary is not None
     parts = {number: count for number, _title, count, _depth in preview.parts}
     assert parts["B.III"] == 100
     html = response.content.decode()
     assert 'data-count="B.III">100<' in html
     assert 'data-count="tasks">106<' in html
+    assert html.count('class="task') >= 106  # every task is listed
     assert "Xác nhận nhập" in html
     assert Program.objects.count() == 0  # nothing saved yet
-    # The upload is kept under a random name, never the name it was sent with.
-    new = set(kept_uploads()) - before
-    assert len(new) == 1
-    kept = new.pop()
-    assert re.fullmatch(r"[0-9a-f]{32}\.md", kept.name)
+    assert kept_uploads() == []
+    pending = PendingImport.objects.get()
+    assert re.fullmatch(r"[0-9a-f]{32}", pending.token) and pending.name == "chuong-trinh.md"
 
     response = client.post(reverse("web:import"), {"token": preview.token, "action": "confirm"})
     program = Program.objects.get()
@@ -383,7 +393,7 @@ def test_import_the_example_preview_then_confirm(office):
     assert response["Location"] == reverse("web:program", args=[program.pk])
     assert program.tasks.count() == 106
     assert program.current_version.source_name == "chuong-trinh.md"
-    assert not kept.exists()
+    assert not PendingImport.objects.exists()
     message = [str(m) for m in response.wsgi_request._messages]
     assert any("106 nhiệm vụ" in m for m in message)
     # The same token cannot be used twice.
@@ -457,33 +467,29 @@ I. Nhiệm vụ
 """
 
 
-def test_names_the_registry_does_not_know_are_mapped_on_confirm(office):
+def test_names_the_registry_does_not_know_are_mapped_in_the_draft(office):
     client = office["monitor"]
     response = upload(client, "ke-hoach.md", SMALL.encode())
     preview = response.context["preview"]
-    assert preview.summary is not None, preview.error
-    names = [item.name for item in preview.unresolved]
-    assert any("Biển Đảo" in name for name in names), names
-    index = next(i for i, name in enumerate(names) if "Biển Đảo" in name)
+    names = [item["name"] for item in preview.names]
+    name = next(n for n in names if "Biển Đảo" in n)
     html = response.content.decode()
-    assert f'name="map_{index}"' in html
-    # A code that is not a known body: the preview again, with the message by the select.
+    assert f'data-name="{name}"' in html and 'value="map"' in html
+    correct = reverse("web:import_correct", args=[preview.token])
+    # A code that is not a known body: back to the draft with the message, nothing changed.
     response = client.post(
-        reverse("web:import"),
-        {"token": preview.token, "action": "confirm", f"map_{index}": "qn.khong-co"},
+        correct, {"op": "map", "name": name, "body": "qn.khong-co", "alias": "1"}, follow=True
     )
-    assert response.status_code == 200
     assert "Không có cơ quan mã “qn.khong-co”" in response.content.decode()
-    assert Program.objects.count() == 0
-    response = client.post(
-        reverse("web:import"),
-        {"token": preview.token, "action": "confirm", f"map_{index}": "qn.vptu"},
-    )
+    assert PendingImport.objects.get().names[fold(name)]["decision"] == ""
+    response = client.post(correct, {"op": "map", "name": name, "body": "qn.vptu", "alias": "1"})
+    assert response.status_code == 302
+    response = client.post(reverse("web:import"), {"token": preview.token, "action": "confirm"})
     assert response.status_code == 302
     target = Organization.objects.get(code="qn.vptu")
     assert Assignment.objects.filter(organization=target, leads=True).exists()
-    assert Alias.objects.filter(organization=target, key=fold(names[index])).exists()
-    assert not Organization.objects.filter(unresolved=True, name_key=fold(names[index])).exists()
+    assert Alias.objects.filter(organization=target, key=fold(name)).exists()
+    assert not Organization.objects.filter(unresolved=True, name_key=fold(name)).exists()
 
 
 def test_an_amended_document_becomes_a_new_version(client_for, example):
@@ -520,23 +526,34 @@ def test_the_same_document_again_changes_nothing(client_for, example):
 
 
 def test_cancel_removes_the_upload(office):
-    before = set(kept_uploads())
     client = office["monitor"]
     response = upload(client, "chuong-trinh.md", example_path().read_bytes())
     token = response.context["preview"].token
     response = client.post(reverse("web:import"), {"token": token, "action": "cancel"})
     assert response.status_code == 302
-    assert set(kept_uploads()) == before
+    assert not PendingImport.objects.exists()
     assert Program.objects.count() == 0
 
 
-def test_a_token_from_someone_else_is_refused(office, tmp_path):
+def test_an_upload_is_its_owners_in_any_session_and_nobody_elses(office):
     response = upload(office["monitor"], "chuong-trinh.md", example_path().read_bytes())
     token = response.context["preview"].token
+    # The same person signed in again (a new session, the next morning) finds the draft.
+    again = Client()
+    again.force_login(get_user_model().objects.get(username="monitor"))
+    assert again.get(reverse("web:import_draft", args=[token])).status_code == 200
+    # Another member of the office does not.
+    colleague = get_user_model().objects.create_user("monitor2", password="mat-khau-thu")
+    Membership.objects.create(
+        user=colleague, organization=Organization.objects.get(code="qn.vptu"), role=Role.MONITOR
+    )
     other = Client()
-    other.force_login(get_user_model().objects.get(username="monitor"))  # a new session
+    other.force_login(colleague)
     response = other.post(reverse("web:import"), {"token": token, "action": "confirm"})
     assert response.status_code == 302 and response["Location"] == reverse("web:import")
+    assert other.get(reverse("web:import_draft", args=[token])).status_code == 302
+    correct = reverse("web:import_correct", args=[token])
+    assert other.post(correct, {"op": "remove", "task": "B.III.1.1/1"}).status_code == 404
     assert Program.objects.count() == 0
     response = other.post(reverse("web:import"), {"token": "../../etc/passwd", "action": "confirm"})
     assert response.status_code == 302

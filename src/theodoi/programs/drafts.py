@@ -28,6 +28,7 @@ import secrets
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,7 @@ class TaskView:
     time_kind: str
     periods: list[Period]
     review: list[dict[str, str]]
+    previous: str = ""  # the task before it, which it can be merged into
 
     @property
     def lead(self) -> BodyView | None:
@@ -215,6 +217,10 @@ class TaskView:
     @property
     def needs_review(self) -> bool:
         return bool(self.review)
+
+    @property
+    def sentences(self) -> list[str]:
+        return sentences(self.text)
 
 
 @dataclass
@@ -227,6 +233,7 @@ class Impact:
     tasks: int
     periods: int
     unchanged: bool = False
+    version: int = 1  # the version confirming makes (the latest, when unchanged)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -238,14 +245,19 @@ def task_views(pending: PendingImport) -> list[TaskView]:
     data = pending.draft
     titles = {s["number"]: s["title"] for s in data["sections"]}
     context = _period_context(pending)
-    return [_view(index, task, titles, context) for index, task in enumerate(data["tasks"])]
+    views = [_view(index, task, titles, context) for index, task in enumerate(data["tasks"])]
+    for before, view in pairwise(views):
+        view.previous = before.id
+    return views
 
 
 def task_view(pending: PendingImport, task_id: str) -> TaskView:
     data = pending.draft
     index = _index(data, task_id)
     titles = {s["number"]: s["title"] for s in data["sections"]}
-    return _view(index, data["tasks"][index], titles, _period_context(pending))
+    view = _view(index, data["tasks"][index], titles, _period_context(pending))
+    view.previous = data["tasks"][index - 1]["id"] if index else ""
+    return view
 
 
 def _period_context(pending: PendingImport) -> dict[str, Any]:
@@ -341,8 +353,9 @@ def impact(pending: PendingImport) -> Impact:
         result.added = [t.id for t in draft.tasks]
         return result
     latest = existing.current_version
+    result.version = (latest.number if latest else 0) + 1
     if latest is not None and latest.source_sha256 == content_digest(_parsed(pending)):
-        result.unchanged = True
+        result.unchanged, result.version = True, latest.number
         return result
     old = list(existing.tasks.filter(withdrawn_in__isnull=True).select_related("section"))
     pairs = match_tasks(old, draft.tasks)
@@ -787,6 +800,31 @@ _OPS = {
     "fragment": _op_fragment,
     "undecide": _op_undecide,
 }
+
+
+class _Rollback(Exception):
+    def __init__(self, links: LinkResult | None) -> None:
+        self.links = links
+
+
+def proposed_links(pending: PendingImport) -> LinkResult | None:
+    """For a lower-level program (one uploaded with its parent program): the parent task
+    of the program and of each task theodoi would link, found by importing the draft as
+    corrected in a transaction that is then rolled back. None for any other program."""
+    if not pending.options.get("parent"):
+        return None
+    try:
+        with transaction.atomic():
+            done = _store(
+                draft_of(pending), user=None, digest=content_digest(_parsed(pending)),
+                source_name=pending.name, corrections=[], options=pending.options, links=None,
+                threshold=THRESHOLD,
+            )  # fmt: skip
+            raise _Rollback(done.links)
+    except _Rollback as rolled_back:
+        return rolled_back.links
+    except DraftError:
+        return None
 
 
 # ---- confirmation ----

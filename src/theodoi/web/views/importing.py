@@ -1,27 +1,20 @@
 """Import a program from the browser (the office and administrators: IMPORT_PROGRAM).
 
-Three steps, nothing stored before the last:
-
-1. Upload a .docx, .pdf, .md or .txt file. Its bytes are kept in
-   ``DATA_DIR/imports/<random token><suffix>`` (never under the name it was sent with) and
-   the session remembers the token, so only the person who uploaded it can import it.
-2. Preview: what the parser read (number, date, title, issuer; sections and tasks; warnings)
-   and what the importer would do, found by running the import in a transaction that is
-   rolled back (a new program, a new version of an existing one with tasks added, withdrawn
-   and changed, or nothing when the same content was imported before). Each body name the
-   registry does not know can be mapped to a known body, or left for later.
-3. Confirm ("Xác nhận nhập"): the import and the chosen mappings in one transaction, then the
-   program's page with a summary.
-
-A lower-level program (a district committee's) is uploaded with its parent program chosen
-(and, optionally, the parent task that asks for it; else theodoi proposes one). The preview
-then shows, for each of its tasks, the parent task it implements as the document states it
-or as text similarity proposes it (``theodoi.programs.lineage``), with the closest parent
-tasks to choose from: the office confirms or changes each before confirming the import; a
-change is kept as the person's choice.
+1. Upload a .docx, .pdf, .md or .txt file: it is read at once (``programs.drafts.receive``)
+   and the page of the draft opens at its own address, which lasts a day: a reload, another
+   tab, or signing in again tomorrow morning finds it with every correction made so far.
+2. The draft page lists every task with its place, text, bodies and roles, the time as
+   written and as understood (the dates it will owe), and what the parser or the draft is
+   unsure of (a filter shows only those). Each field is corrected in place (htmx swaps the
+   task's row; without JavaScript the same forms post and come back to the page); tasks are
+   merged, split at a sentence, removed and added; each name the registry does not know is
+   mapped to a body, created as a new body, or marked "not a body". A lower-level program
+   also shows the parent task each of its tasks implements, to confirm or change.
+3. "Xác nhận nhập" stores the draft as corrected in one transaction
+   (``programs.drafts.confirm``); "Hủy" drops it.
 
 A file that cannot be read (empty, broken, an unsupported type, too large) gets the parser's
-message next to the field, and nothing is saved.
+message next to the field, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -29,44 +22,52 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from theodoi.orgs.models import Organization
-from theodoi.orgs.registry import registry_from_database
-from theodoi.orgs.resolve import MappingError, map_unresolved
-from theodoi.parsing import ParseError, ProgramDraft, parse_file
+from theodoi.orgs.choose import find_bodies
+from theodoi.orgs.models import Kind, Level
+from theodoi.parsing.model import ROLES
 from theodoi.parsing.readers import SUPPORTED
 from theodoi.parsing.text import fold
-from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
-from theodoi.programs.lineage import LineageError, LinkResult, Proposal, link_lower_program
-from theodoi.programs.models import ParentLink, Program, ProgramVersion, Task
+from theodoi.programs import drafts
+from theodoi.programs.drafts import Confirmed, DraftError, Impact, TaskView
+from theodoi.programs.lineage import LinkResult, Proposal
+from theodoi.programs.models import ParentLink, PendingImport, Program, Task
 from theodoi.tracking.policy import Action, check
 
 from .common import member_required
-from .uploads import PendingUploads
 
 # What may be uploaded; the parser reads the content, the suffix only names the type.
 # (.doc is kept so the parser can say what to do with it.)
 SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
-PENDING = PendingUploads(folder_name="imports", session_key="theodoi_imports")
 NO_PARENT_TASK = "-"  # a link choice: the task implements no task of the parent program
+ROLE_LABELS = {
+    "directs": gettext_lazy("chỉ đạo"),
+    "issues": gettext_lazy("ban hành"),
+    "advises": gettext_lazy("tham mưu"),
+    "implements": gettext_lazy("thực hiện"),
+    "leads": gettext_lazy("chủ trì"),
+    "coordinates": gettext_lazy("phối hợp"),
+}
+# The corrections a task row swaps back alone; the others redraw the whole draft.
+ROW_OPS = frozenset({"text", "section", "time", "lead", "add_body", "remove_body", "roles"})
+FIELDS = ("text", "section", "time", "bodies", "split")  # what a row can open for editing
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))
-
-
-imports_dir = PENDING.folder
 
 
 class UploadForm(forms.Form):
@@ -77,7 +78,6 @@ class UploadForm(forms.Form):
             "required": gettext_lazy("Chọn tệp văn bản chương trình (.docx, .pdf, .md, .txt).")
         },
     )
-
     parent = forms.ModelChoiceField(
         label=gettext_lazy("Chương trình cấp trên"),
         queryset=Program.objects.order_by("-pk"),
@@ -134,16 +134,8 @@ class UploadForm(forms.Form):
 
 
 @dataclass
-class Unresolved:
-    index: int
-    name: str
-    chosen: str = ""
-    error: str = ""
-
-
-@dataclass
 class LinkRow:
-    """One task of a lower-level program on the preview: theodoi's proposal and what the
+    """One task of a lower-level program on the draft page: theodoi's proposal and what the
     person chose (a parent task key, ``NO_PARENT_TASK``, or "" for "later")."""
 
     index: int
@@ -174,19 +166,50 @@ def _option_label(key: str, text: str, score: int | None) -> str:
 
 @dataclass
 class Preview:
-    token: str
-    name: str
-    draft: ProgramDraft
-    summary: ImportSummary | None
+    """What the draft page shows."""
+
+    pending: PendingImport
+    impact: Impact
+    tasks: list[TaskView]
+    names: list[dict[str, Any]]
+    parts: list[tuple[str, str, int, int]]
     error: str = ""
-    existing: Program | None = None
-    parts: list[tuple[str, str, int, int]] = field(default_factory=list)
-    unresolved: list[Unresolved] = field(default_factory=list)
     parent: Program | None = None
     links: LinkResult | None = None
     link_rows: list[LinkRow] = field(default_factory=list)
-    parent_task: str = ""  # the parent task key proposed or chosen
+    parent_task: str = ""
     parent_task_error: str = ""
+
+    @property
+    def token(self) -> str:
+        return self.pending.token
+
+    @property
+    def name(self) -> str:
+        return self.pending.name
+
+    @property
+    def draft(self) -> dict:
+        return self.pending.draft
+
+    @property
+    def summary(self) -> Impact:
+        return self.impact
+
+    @property
+    def existing(self) -> Program | None:
+        return self.impact.existing
+
+    @property
+    def to_review(self) -> int:
+        return sum(1 for task in self.tasks if task.needs_review)
+
+    @property
+    def undecided(self) -> int:
+        return sum(1 for name in self.names if not name["decision"])
+
+
+# ---- upload ----
 
 
 @member_required
@@ -194,255 +217,337 @@ class Preview:
 def upload(request: HttpRequest) -> HttpResponse:
     check(request.user, Action.IMPORT_PROGRAM)
     if request.method == "POST" and "token" in request.POST:
-        return _confirm(request)
+        return _decide(request, request.POST.get("token", ""))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        preview = _receive(request, form)
-        if preview is not None:
-            return _show(request, preview)
-    return render(request, "web/import.html", _page(form))
-
-
-def _page(form: UploadForm, preview: Preview | None = None) -> dict:
-    return {
-        "form": form,
-        "preview": preview,
-        "max_mb": f"{max_bytes() / 1048576:g}",
-        "suffixes": SUPPORTED,
-    }
-
-
-def _show(request: HttpRequest, preview: Preview) -> HttpResponse:
-    context = _page(UploadForm(), preview)
-    context["bodies"] = Organization.objects.filter(unresolved=False).order_by("name_key")
-    if preview.parent is not None:
-        context["parent_tasks"] = preview.parent.tasks.filter(withdrawn_in__isnull=True).order_by(
-            "position"
-        )
-    context["no_parent_task"] = NO_PARENT_TASK
-    return render(request, "web/import.html", context)
-
-
-def _live_task(program: Program, key: str) -> Task | None:
-    return program.tasks.filter(key=key, withdrawn_in__isnull=True).first()
-
-
-def _receive(request: HttpRequest, form: UploadForm) -> Preview | None:
-    """Keep the upload under a random name and read it; a form error (and nothing kept)
-    when it cannot be read."""
-    upload = form.cleaned_data["document"]
-    suffix = Path(upload.name).suffix.lower()
-    token = PENDING.new_token()
-    path = imports_dir() / f"{token}{suffix}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    parent = form.cleaned_data.get("parent")
-    parent_task = (form.cleaned_data.get("parent_task") or "").strip()
-    preview = _preview(token, path, upload.name, parent=parent, parent_task=parent_task)
-    if preview.summary is None and preview.error:
-        path.unlink(missing_ok=True)
-        form.add_error("document", preview.error)
-        return None
-    entry = {
-        "name": upload.name[:255],
-        "suffix": suffix,
-        "unresolved": [u.name for u in preview.unresolved],
-        "parent": parent.number if parent else "",
-        "parent_task": parent_task,
-        "proposed_parent_task": preview.parent_task,
-        **_link_state(preview),
-    }
-    PENDING.remember(request, token, entry)
-    return preview
-
-
-def _link_state(preview: Preview) -> dict:
-    """What the confirmation needs to read the link choices: each row's task key and the
-    proposal it was shown with."""
-    return {
-        "link_keys": [row.proposal.key for row in preview.link_rows],
-        "link_defaults": [row.default for row in preview.link_rows],
-    }
-
-
-def _preview(
-    token: str, path: Path, name: str, *, parent: Program | None = None, parent_task: str = ""
-) -> Preview:
-    """What the file says and what importing it would do (under ``parent``, when it is a
-    lower-level program: with the parent task and each task's link theodoi proposes).
-    ``summary`` None and ``error`` set when it cannot be read or imported."""
-    try:
-        draft = parse_file(path, registry=registry_from_database())
-    except ParseError as exc:
-        return Preview(token, name, ProgramDraft(), None, error=f"{name}: {exc}")
-    try:
-        summary, links = _dry_run(path, parent=parent, parent_task=parent_task)
-    except (ParseError, ProgramImportError, LineageError) as exc:
-        return Preview(token, name, draft, None, error=f"{name}: {exc}")
-    names = summary.unresolved
-    preview = Preview(
-        token,
-        name,
-        draft,
-        summary,
-        existing=Program.objects.filter(number=summary.program).first(),
-        parts=_parts(draft),
-        unresolved=[Unresolved(i, n) for i, n in enumerate(names)],
-        parent=parent,
-        links=links,
-    )
-    if links is not None:
-        preview.parent_task = links.parent_task.key if links.parent_task else ""
-        for index, proposal in enumerate(links.proposals):
-            default = proposal.parent.key if proposal.parent else ""
-            if proposal.parent is None and proposal.how == ParentLink.PERSON:
-                default = NO_PARENT_TASK  # a person said so at an earlier import
-            preview.link_rows.append(LinkRow(index, proposal, default, default))
-    return preview
-
-
-class _Rollback(Exception):
-    def __init__(self, summary: ImportSummary, links: LinkResult | None) -> None:
-        self.summary = summary
-        self.links = links
-
-
-def _dry_run(
-    path: Path, *, parent: Program | None = None, parent_task: str = ""
-) -> tuple[ImportSummary, LinkResult | None]:
-    """The importer's answer for ``path`` (and, under a parent, the links it would make),
-    with everything it wrote rolled back."""
-    try:
-        with transaction.atomic():
-            summary = import_program(
-                path=path,
-                parent=parent.number if parent else None,
-                parent_task=parent_task or None,
+        document = form.cleaned_data["document"]
+        parent = form.cleaned_data.get("parent")
+        options = {
+            "parent": parent.number if parent else "",
+            "parent_task": (form.cleaned_data.get("parent_task") or "").strip(),
+        }
+        try:
+            pending = drafts.receive(
+                user=request.user, name=document.name, chunks=document.chunks(), options=options
             )
-            links = None
-            if parent is not None:
-                program = Program.objects.get(number=summary.program)
-                links = link_lower_program(program=program)
-            raise _Rollback(summary, links)
-    except _Rollback as done:
-        return done.summary, done.links
+        except DraftError as exc:
+            form.add_error("document", str(exc))
+        else:
+            return redirect("web:import_draft", token=pending.token)
+    waiting = PendingImport.objects.filter(owner=request.user).order_by("-created_at")
+    return render(
+        request,
+        "web/import.html",
+        {
+            "form": form,
+            "waiting": [p for p in waiting if drafts.pending_for(user=request.user, token=p.token)],
+            "max_mb": f"{max_bytes() / 1048576:g}",
+            "suffixes": SUPPORTED,
+        },
+    )
 
 
-def _parts(draft: ProgramDraft) -> list[tuple[str, str, int, int]]:
+# ---- the draft ----
+
+
+def _pending(request: HttpRequest, token: str) -> PendingImport:
+    check(request.user, Action.IMPORT_PROGRAM)
+    pending = drafts.pending_for(user=request.user, token=token)
+    if pending is None:
+        raise Http404(
+            _("Tệp tải lên không còn (đã nhập, đã hủy hoặc đã quá hạn); hãy tải lên lại.")
+        )
+    return pending
+
+
+@member_required
+@require_GET
+def draft(request: HttpRequest, token: str) -> HttpResponse:
+    check(request.user, Action.IMPORT_PROGRAM)
+    pending = drafts.pending_for(user=request.user, token=token)
+    if pending is None:
+        messages.error(
+            request, _("Tệp tải lên không còn (đã nhập, đã hủy hoặc đã quá hạn); hãy tải lên lại.")
+        )
+        return redirect("web:import")
+    return _page(request, _preview(pending), editing=_editing(request))
+
+
+def _editing(request: HttpRequest) -> tuple[str, str]:
+    """The task and field a plain (no JavaScript) request opens for editing."""
+    wanted = request.GET.get("field", "")
+    return (request.GET.get("task", ""), wanted if wanted in FIELDS else "")
+
+
+def _preview(pending: PendingImport, **extra: Any) -> Preview:
+    tasks = drafts.task_views(pending)
+    preview = Preview(
+        pending=pending,
+        impact=drafts.impact(pending),
+        tasks=tasks,
+        names=drafts.unknown_names(pending),
+        parts=_parts(pending.draft),
+        **extra,
+    )
+    parent = Program.objects.filter(number=pending.options.get("parent") or "").first()
+    if parent is not None:
+        preview.parent = parent
+        preview.links = drafts.proposed_links(pending)
+        if preview.links is not None:
+            _fill_links(preview, pending)
+    return preview
+
+
+def _fill_links(preview: Preview, pending: PendingImport) -> None:
+    links = preview.links
+    chosen = pending.options.get("links") or {}
+    preview.parent_task = pending.options.get("parent_task") or (
+        links.parent_task.key if links.parent_task else ""
+    )
+    for index, proposal in enumerate(links.proposals):
+        default = proposal.parent.key if proposal.parent else ""
+        if proposal.parent is None and proposal.how == ParentLink.PERSON:
+            default = NO_PARENT_TASK  # a person said so at an earlier import
+        row = LinkRow(index, proposal, default, default)
+        if proposal.key in chosen:
+            row.chosen = chosen[proposal.key] or NO_PARENT_TASK
+        preview.link_rows.append(row)
+
+
+def _parts(data: dict) -> list[tuple[str, str, int, int]]:
     """The top two levels of sections (A, B, B.I ...) with the tasks in and below each:
     (number, title, tasks, depth)."""
-    parent = {s.number: s.parent for s in draft.sections}
+    parent = {s["number"]: s["parent"] for s in data["sections"]}
     counts: dict[str, int] = defaultdict(int)
-    for task in draft.tasks:
-        at: str | None = task.section
+    for task in data["tasks"]:
+        at: str | None = task["section"]
         seen = set()
         while at and at not in seen:
             seen.add(at)
             counts[at] += 1
             at = parent.get(at)
     return [
-        (s.number, s.title, counts[s.number], s.number.count("."))
-        for s in draft.sections
-        if s.number.count(".") <= 1
+        (s["number"], s["title"], counts[s["number"]], s["number"].count("."))
+        for s in data["sections"]
+        if s["number"].count(".") <= 1
     ]
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
-    token = request.POST.get("token", "")
-    entry = PENDING.entry(request, token)
-    path = imports_dir() / f"{token}{entry['suffix']}" if entry else None
-    if entry is None or path is None or not path.is_file():
+def _context(preview: Preview, editing: tuple[str, str] = ("", "")) -> dict[str, Any]:
+    return {
+        "preview": preview,
+        "editing": editing,
+        "roles": [(role, ROLE_LABELS[role]) for role in ROLES],
+        "roles_dict": ROLE_LABELS,
+        "kinds": Kind.choices,
+        "levels": Level.choices,
+        "sections": preview.pending.draft["sections"],
+        "new_bodies": _new_bodies(preview.pending),
+        "all_bodies": [(b.code, b.name) for b in find_bodies("", limit=2000)],
+        "no_parent_task": NO_PARENT_TASK,
+        "parent_tasks": (
+            preview.parent.tasks.filter(withdrawn_in__isnull=True).order_by("position")
+            if preview.parent is not None
+            else []
+        ),
+    }
+
+
+def _new_bodies(pending: PendingImport) -> list[tuple[str, str]]:
+    return [
+        (drafts.NEW + d["code"], d["body_name"])
+        for d in pending.names.values()
+        if d.get("decision") == "new"
+    ]
+
+
+def _page(request: HttpRequest, preview: Preview, editing=("", "")) -> HttpResponse:
+    return render(request, "web/import_draft.html", _context(preview, editing))
+
+
+# ---- corrections ----
+
+
+@member_required
+@require_GET
+def task_row(request: HttpRequest, token: str) -> HttpResponse:
+    """One task's row, shown or with one field open for editing (htmx)."""
+    pending = _pending(request, token)
+    task_id, wanted = _editing(request)
+    try:
+        view = drafts.task_view(pending, task_id)
+    except DraftError as exc:
+        raise Http404(str(exc)) from None
+    return _row(request, pending, view, wanted)
+
+
+def _row(request, pending, view: TaskView, editing: str, error: str = "") -> HttpResponse:
+    preview = Preview(pending, Impact("", None, 0, 0), [view], [], [])
+    context = _context(preview, (view.id, editing))
+    context.update(task=view, error=error)
+    return render(request, "web/_import_task.html", context)
+
+
+@member_required
+@require_POST
+def correct(request: HttpRequest, token: str) -> HttpResponse:
+    """One correction of the draft (the form's ``op`` and its fields). htmx: the task's row,
+    or the whole draft after a correction that changes several tasks; with the message in
+    place when it cannot be done. Without JavaScript: back to the page."""
+    pending = _pending(request, token)
+    op = request.POST.get("op", "")
+    values = _values(request, op)
+    task_id = values.get("task", "")
+    try:
+        drafts.correct(user=request.user, pending=pending, op=op, **values)
+    except DraftError as exc:
+        if request.htmx and op in ROW_OPS and task_id:
+            try:
+                view = drafts.task_view(pending, task_id)
+            except DraftError:
+                view = None
+            if view is not None:
+                return _row(request, pending, view, _field_of(op), error=str(exc))
+        if request.htmx:
+            preview = _preview(pending, error=str(exc))
+            return render(request, "web/_import_draft.html", _context(preview))
+        messages.error(request, str(exc))
+        return redirect(_back(token, task_id, _field_of(op)))
+    pending.refresh_from_db()
+    if request.htmx:
+        if op in ROW_OPS:
+            return _row(request, pending, drafts.task_view(pending, task_id), "")
+        return render(request, "web/_import_draft.html", _context(_preview(pending)))
+    return redirect(_back(token, task_id if op in ROW_OPS else "", ""))
+
+
+def _field_of(op: str) -> str:
+    return {"text": "text", "section": "section", "time": "time"}.get(op, "bodies")
+
+
+def _back(token: str, task_id: str, editing: str) -> str:
+    url = reverse("web:import_draft", args=[token])
+    if editing:
+        return f"{url}?{urlencode({'task': task_id, 'field': editing})}#task-{task_id}"
+    return f"{url}#task-{task_id}" if task_id else url
+
+
+def _values(request: HttpRequest, op: str) -> dict[str, Any]:
+    """The form's fields the correction ``op`` takes, as the service wants them."""
+    post = request.POST
+    keys = {
+        "text": ("task", "text"),
+        "section": ("task", "section"),
+        "time": ("task", "text"),
+        "lead": ("task", "body"),
+        "add_body": ("task", "body", "role"),
+        "remove_body": ("task", "index"),
+        "roles": ("task", "index"),
+        "merge": ("task", "other"),
+        "split": ("task", "at"),
+        "remove": ("task",),
+        "add": ("section", "text", "after"),
+        "map": ("name", "body"),
+        "create": ("name", "body_name", "kind", "level", "parent"),
+        "fragment": ("name",),
+        "undecide": ("name",),
+    }.get(op, ())
+    values: dict[str, Any] = {key: post.get(key, "") for key in keys}
+    if op == "roles":
+        values["roles"] = post.getlist("roles")
+    if op == "map":
+        values["alias"] = post.get("alias") == "1"
+    return values
+
+
+@member_required
+@require_GET
+def bodies(request: HttpRequest, token: str) -> HttpResponse:
+    """The bodies matching what is typed (diacritics optional), as a select's options."""
+    pending = _pending(request, token)
+    typed = request.GET.get("q", "")
+    found = [(b.code, b.name) for b in find_bodies(typed)]
+    found += [(code, name) for code, name in _new_bodies(pending) if fold(typed) in fold(name)]
+    return render(request, "web/_import_body_options.html", {"found": found})
+
+
+# ---- confirm or cancel ----
+
+
+@member_required
+@require_POST
+def decide(request: HttpRequest, token: str) -> HttpResponse:
+    check(request.user, Action.IMPORT_PROGRAM)
+    return _decide(request, token)
+
+
+def _decide(request: HttpRequest, token: str) -> HttpResponse:
+    pending = drafts.pending_for(user=request.user, token=token)
+    if pending is None:
         messages.error(
-            request, _("Tệp tải lên không còn (đã nhập hoặc đã quá hạn); hãy tải lên lại.")
+            request, _("Tệp tải lên không còn (đã nhập, đã hủy hoặc đã quá hạn); hãy tải lên lại.")
         )
         return redirect("web:import")
     if request.POST.get("action") == "cancel":
-        PENDING.forget(request, token, path)
+        drafts.cancel(user=request.user, pending=pending)
         messages.info(request, _("Đã hủy, không nhập gì."))
         return redirect("web:import")
-
-    names: list[str] = entry["unresolved"]
-    choices = [
-        Unresolved(i, n, chosen=request.POST.get(f"map_{i}", "").strip())
-        for i, n in enumerate(names)
-    ]
-    targets: dict[str, Organization] = {}
-    for item in choices:
-        if not item.chosen:
-            continue
-        target = Organization.objects.filter(code=item.chosen, unresolved=False).first()
-        if target is None:
-            item.error = _("Không có cơ quan mã “%(code)s” trong danh mục.") % {"code": item.chosen}
-        else:
-            targets[item.name] = target
-    parent = Program.objects.filter(number=entry.get("parent") or "").first()
-    if entry.get("parent") and parent is None:
-        messages.error(request, _("Chương trình cấp trên đã chọn không còn; hãy tải lên lại."))
-        PENDING.forget(request, token, path)
-        return redirect("web:import")
-    rows, parent_task, parent_task_error = _link_choices(request, entry, parent)
-    if any(item.error for item in choices) or parent_task_error or any(r.error for r in rows):
-        return _again(
-            request, token, path, entry, choices, rows=rows, parent_task=parent_task,
-            parent_task_error=parent_task_error,
-        )  # fmt: skip
-
-    chosen = _chosen_links(rows)
-    links = None
+    parent = Program.objects.filter(number=pending.options.get("parent") or "").first()
+    rows, parent_task, problem = _link_choices(request, pending, parent)
+    if problem or any(row.error for row in rows):
+        preview = _preview(pending, parent_task_error=problem)
+        by_key = {row.proposal.key: row for row in rows}
+        for row in preview.link_rows:
+            before = by_key.get(row.proposal.key)
+            if before is not None:
+                row.chosen, row.typed, row.error = before.chosen, before.typed, before.error
+        if parent_task:
+            preview.parent_task = parent_task
+        return _page(request, preview)
+    if parent is not None:
+        pending.options = {**pending.options, "parent_task": parent_task}
+        pending.save(update_fields=["options"])
     try:
-        with transaction.atomic():
-            summary = import_program(
-                path=path,
-                parent=parent.number if parent else None,
-                parent_task=parent_task or None,
-            )
-            mapped = _map(targets)
-            if not summary.unchanged:
-                ProgramVersion.objects.filter(
-                    program__number=summary.program, number=summary.version
-                ).update(source_name=entry["name"][:400])
-            if parent is not None:
-                program = Program.objects.get(number=summary.program)
-                links = link_lower_program(program=program, chosen=chosen)
-    except (ParseError, ProgramImportError, MappingError, LineageError) as exc:
-        return _again(
-            request, token, path, entry, choices, rows=rows, parent_task=parent_task,
-            error=f"{entry['name']}: {exc}",
-        )  # fmt: skip
-    PENDING.forget(request, token, path)
-    program = Program.objects.get(number=summary.program)
-    message = _summary_message(summary, mapped)
-    if links is not None:
-        message += " " + _links_message(program, links)
-    if summary.unchanged:
+        done = drafts.confirm(user=request.user, pending=pending, links=_chosen_links(rows))
+    except DraftError as exc:
+        return _page(request, _preview(pending, error=str(exc)))
+    message = _summary_message(done)
+    if done.summary.unchanged:
         messages.info(request, message)
     else:
         messages.success(request, message)
-    return redirect("web:program", pk=program.pk)
+    return redirect("web:program", pk=done.program.pk)
+
+
+def _live_task(program: Program, key: str) -> Task | None:
+    return program.tasks.filter(key=key, withdrawn_in__isnull=True).first()
 
 
 def _link_choices(
-    request: HttpRequest, entry: dict, parent: Program | None
+    request: HttpRequest, pending: PendingImport, parent: Program | None
 ) -> tuple[list[LinkRow], str, str]:
-    """The parent task and each task's link as the person left them on the preview, each
-    checked against the parent program: the rows, the parent task key, its error."""
+    """The parent task and each task's link as the person left them, each checked against
+    the parent program: the rows, the parent task key, its error."""
     if parent is None:
         return [], "", ""
-    parent_task = request.POST.get("parent_task", entry.get("proposed_parent_task", "")).strip()
-    parent_task_error = ""
+    links = drafts.proposed_links(pending)
+    proposed = links.parent_task.key if links and links.parent_task else ""
+    parent_task = request.POST.get("parent_task", proposed).strip()
+    problem = ""
     if parent_task and not _live_task(parent, parent_task):
-        parent_task_error = _("Chương trình %(number)s không có nhiệm vụ “%(key)s”.") % {
+        problem = _("Chương trình %(number)s không có nhiệm vụ “%(key)s”.") % {
             "number": parent.number,
             "key": parent_task,
         }
     live = set(parent.tasks.filter(withdrawn_in__isnull=True).values_list("key", flat=True))
     rows = []
-    for index, key in enumerate(entry.get("link_keys", [])):
-        default = entry["link_defaults"][index]
+    for index, proposal in enumerate(links.proposals if links else []):
+        default = proposal.parent.key if proposal.parent else ""
+        if proposal.parent is None and proposal.how == ParentLink.PERSON:
+            default = NO_PARENT_TASK
         row = LinkRow(
             index=index,
-            proposal=Proposal(key=key, text=""),
+            proposal=proposal,
             default=default,
             chosen=request.POST.get(f"link_{index}", default).strip(),
             typed=request.POST.get(f"link_key_{index}", "").strip(),
@@ -454,7 +559,7 @@ def _link_choices(
                 "key": wanted,
             }
         rows.append(row)
-    return rows, parent_task, parent_task_error
+    return rows, parent_task, problem
 
 
 def _chosen_links(rows: list[LinkRow]) -> dict[str, str]:
@@ -469,71 +574,8 @@ def _chosen_links(rows: list[LinkRow]) -> dict[str, str]:
     return chosen
 
 
-def _links_message(program: Program, links: LinkResult) -> str:
-    text = _(
-        "Chương trình cấp trên: %(parent)s; %(linked)s/%(total)s nhiệm vụ đã gắn nhiệm vụ cấp trên."
-    ) % {
-        "parent": program.parent_program.number,
-        "linked": len(links.linked),
-        "total": len(links.proposals),
-    }
-    if links.unlinked:
-        text += " " + _("Còn %(n)s nhiệm vụ chưa gắn: %(keys)s.") % {
-            "n": len(links.unlinked),
-            "keys": ", ".join(p.key for p in links.unlinked),
-        }
-    return text
-
-
-def _map(targets: dict[str, Organization]) -> int:
-    """Map each unresolved name chosen onto its body; the number of names mapped."""
-    mapped = 0
-    for name, target in targets.items():
-        body = Organization.objects.filter(unresolved=True, name_key=fold(name)).first()
-        if body is not None:
-            map_unresolved(unresolved=body, target=target)
-            mapped += 1
-    return mapped
-
-
-def _again(
-    request: HttpRequest,
-    token: str,
-    path: Path,
-    entry: dict,
-    choices: list[Unresolved],
-    *,
-    rows: list[LinkRow] | None = None,
-    parent_task: str = "",
-    parent_task_error: str = "",
-    error: str = "",
-) -> HttpResponse:
-    """The preview once more, with what was chosen and what was wrong."""
-    parent = Program.objects.filter(number=entry.get("parent") or "").first()
-    preview = _preview(
-        token, path, entry["name"], parent=parent, parent_task=entry.get("parent_task", "")
-    )
-    by_name = {item.name: item for item in choices}
-    preview.unresolved = [by_name.get(item.name, item) for item in preview.unresolved]
-    for i, item in enumerate(preview.unresolved):
-        item.index = i
-    entry["unresolved"] = [item.name for item in preview.unresolved]
-    by_key = {row.proposal.key: row for row in rows or []}
-    for row in preview.link_rows:
-        before = by_key.get(row.proposal.key)
-        if before is not None:
-            row.chosen, row.typed, row.error = before.chosen, before.typed, before.error
-    if parent is not None and parent_task:
-        preview.parent_task = parent_task
-    preview.parent_task_error = parent_task_error
-    entry.update(_link_state(preview))
-    PENDING.remember(request, token, entry)
-    if error:
-        preview.error = error
-    return _show(request, preview)
-
-
-def _summary_message(summary: ImportSummary, mapped: int) -> str:
+def _summary_message(done: Confirmed) -> str:
+    summary = done.summary
     if summary.unchanged:
         text = _(
             "Văn bản này đã được nhập trước đây (chương trình %(number)s, lần %(version)s): "
@@ -564,13 +606,32 @@ def _summary_message(summary: ImportSummary, mapped: int) -> str:
             "assignments": summary.assignments,
             "occurrences": summary.occurrences,
         }
-    if mapped:
-        text += " " + _("Đã gán %(n)s tên cơ quan vào danh mục.") % {"n": mapped}
-    left = len(summary.unresolved) - mapped
-    if left > 0:
+    if done.created:
+        text += " " + _("Đã thêm %(n)s cơ quan mới vào danh mục.") % {"n": len(done.created)}
+    if done.aliases:
+        text += " " + _("Đã ghi nhớ %(n)s tên gọi khác của cơ quan.") % {"n": done.aliases}
+    if summary.unresolved:
         text += " " + _("Còn %(n)s tên cơ quan chưa xác định, gán sau ở trang quản trị.") % {
-            "n": left
+            "n": len(summary.unresolved)
         }
+    if done.links is not None:
+        text += " " + _links_message(done.program, done.links)
     if summary.warnings:
         text += " " + _("%(n)s cảnh báo khi đọc văn bản.") % {"n": len(summary.warnings)}
+    return text
+
+
+def _links_message(program: Program, links: LinkResult) -> str:
+    text = _(
+        "Chương trình cấp trên: %(parent)s; %(linked)s/%(total)s nhiệm vụ đã gắn nhiệm vụ cấp trên."
+    ) % {
+        "parent": program.parent_program.number,
+        "linked": len(links.linked),
+        "total": len(links.proposals),
+    }
+    if links.unlinked:
+        text += " " + _("Còn %(n)s nhiệm vụ chưa gắn: %(keys)s.") % {
+            "n": len(links.unlinked),
+            "keys": ", ".join(p.key for p in links.unlinked),
+        }
     return text
