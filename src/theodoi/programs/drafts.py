@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from auditlog.context import set_actor
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -991,6 +992,4 @@ MAX_BYTES = 20 * 1024 * 1024
 
 def max_bytes() -> int:
     """The largest upload accepted: setting THEODOI_IMPORT_MAX_BYTES, by default 20 MB."""
-    from django.conf import settings
-
     return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))

@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,17 +40,13 @@ from theodoi.parsing.model import ROLES
 from theodoi.parsing.readers import SUPPORTED
 from theodoi.parsing.text import fold
 from theodoi.programs import drafts
-from theodoi.programs.drafts import Confirmed, DraftError, Impact, TaskView
+from theodoi.programs.drafts import SUFFIXES, Confirmed, DraftError, Impact, TaskView, max_bytes
 from theodoi.programs.lineage import LinkResult, Proposal
 from theodoi.programs.models import ParentLink, PendingImport, Program, Task
 from theodoi.tracking.policy import Action, check
 
 from .common import member_required
 
-# What may be uploaded; the parser reads the content, the suffix only names the type.
-# (.doc is kept so the parser can say what to do with it.)
-SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt", ".doc")
-MAX_BYTES = 20 * 1024 * 1024
 NO_PARENT_TASK = "-"  # a link choice: the task implements no task of the parent program
 ROLE_LABELS = {
     "directs": gettext_lazy("chỉ đạo"),
@@ -64,10 +59,6 @@ ROLE_LABELS = {
 # The corrections a task row swaps back alone; the others redraw the whole draft.
 ROW_OPS = frozenset({"text", "section", "time", "lead", "add_body", "remove_body", "roles"})
 FIELDS = ("text", "section", "time", "bodies", "split")  # what a row can open for editing
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "THEODOI_IMPORT_MAX_BYTES", MAX_BYTES))
 
 
 class UploadForm(forms.Form):
