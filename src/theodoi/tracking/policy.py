@@ -33,12 +33,9 @@ REQUEST_EXTENSION    Y     N       N      O    O     Occurrence
 DECIDE_EXTENSION     Y     Y       N      N    N     Extension
 SEND_REMINDERS       Y     Y       N      N    N     none
 MANAGE_ORGANIZATIONS Y     N       N      N    N     none (or the organisation)
-IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended); also
-                                                 check and correct the parsed draft, and
-                                                 create there the bodies it names
+IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended); and its draft
 DESIGNATE_LEAD       Y     Y       N      N    N     Task
 AMEND_PROGRAM        Y     Y       N      N    N     Program or Task: change a tracked task
-                                                 (lead, bodies, time, text), add, withdraw
 VIEW_AUDIT           Y     Y       Y      O    O     one object's history: as seeing the object
 VIEW_AUDIT (no obj)  Y     Y       Y      N    N     the whole audit log
 PRODUCE_REPORT       Y     Y       Y      N    N     none (or the program): periodic reports
@@ -53,6 +50,10 @@ CONFIGURE_EVALUATION Y     N       N      N    N     none (or the program): rati
 
 O+: a body also sees the reports (and their evidence) that other bodies make on a task it
 leads (``Task.lead``): the lead reads the coordinating bodies' contributions.
+
+Importing includes checking and correcting the parsed draft and creating there the bodies it
+names (stored at confirmation). Amending changes a tracked task (lead, bodies, time, text),
+adds one or withdraws one, each as a new version of the program.
 
 Personal plans: "own" is the body of the plan's leader (``plan.leader.organization``). O*: a
 body also sees the plans sent to it. R: the head and staff of the body a copy was sent to
