@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict
 
+from theodoi.parsing.model import Role, TimeKind
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportRevision
 
 from .schemas import Out
@@ -184,27 +185,258 @@ class ExtensionOut(Out):
 
 # --- Imports -------------------------------------------------------------------------------------
 
+TaskKey = Annotated[Text, Field(max_length=80, description="a task's id in the draft, e.g. II.3")]
+BodyCode = Annotated[
+    Text,
+    Field(max_length=130, description="a body's code, or new:CODE for one created in this draft"),
+]
+
 
 class ImportWarning(Out):
     line: int | None
     message: str
 
 
+class ImportBody(Out):
+    """One body named on a task, as it will be stored."""
+
+    index: int = Field(description="its position on the task (remove_body, roles)")
+    name: str
+    written: str = Field(description="as the document writes it")
+    code: str | None = Field(description="None: a name nobody has decided on yet")
+    roles: list[Role]
+    group: bool
+    new: bool = Field(description="created in this draft (code new:CODE), stored at confirmation")
+    unknown: str = Field(description="the name as read, when the registry does not know it")
+
+
+class ImportPeriod(Out):
+    start: dt.date | None
+    due: dt.date
+    label: str = Field(description="e.g. Quý I/2021, Hạn 31/03/2021")
+    source: str = Field(description="deadline | period | milestone")
+    scope: str
+
+
+class ImportReview(Out):
+    field: str = Field(description="text | time | lead | assignments | ...")
+    reason: str
+
+
+class ImportTask(Out):
+    """One task of the corrected draft, with the dates it will owe and what to check."""
+
+    id: str
+    section: str
+    section_title: str
+    text: str
+    sentences: list[str] = Field(description="the text cut into sentences (split: at)")
+    bodies: list[ImportBody]
+    time_text: str
+    time_kind: TimeKind = Field(description="unknown: not understood, to be set")
+    periods: list[ImportPeriod]
+    review: list[ImportReview]
+
+
+class ImportName(Out):
+    """A name the registry does not know, and the office's decision on it."""
+
+    key: str
+    name: str
+    decision: Literal["", "map", "new", "fragment"] = Field(
+        description="'' undecided, map (to code), new (a body created), fragment (not a body)"
+    )
+    code: str = Field("", description="map: the body's code; new: the new body's code")
+    body_name: str = ""
+    alias: bool = False
+    kind: str = Field("", description="new: the body's kind")
+    level: str = Field("", description="new: the body's level")
+    parent: str = Field("", description="new: the code of the body above it")
+    tasks: list[str] = Field(description="the tasks that name it")
+
+
+class ImportProgramRef(Out):
+    id: int
+    number: str
+    title: str
+
+
+class ImportImpact(Out):
+    """What confirming would do: a new program, a new version of ``existing``, or nothing."""
+
+    number: str
+    existing: ImportProgramRef | None
+    unchanged: bool
+    tasks: int
+    periods: int
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    error: str = Field(description="why the import would be refused as things stand, or ''")
+
+
+class ImportOptions(Out):
+    number: str
+    amends: str
+    parent: str
+    parent_task: str
+
+
+class ImportUploadOptions(Schema):
+    """The options of ``theodoi import``, sent with the document (form fields), all optional;
+    they can be given again at confirmation."""
+
+    number: Text = Field("", max_length=100, description="số, ký hiệu (if the document has none)")
+    amends: Text = Field("", max_length=100, description="the program this document amends")
+    parent: Text = Field("", max_length=100, description="the parent program's number")
+    parent_task: Text = Field("", max_length=80, description="task key in the parent: B.II.1")
+
+
 class ImportPreview(Out):
-    """What the parser read (``draft``: the JSON contract of ``theodoi parse``), its warnings,
-    and the id to confirm the import with before ``expires_at``."""
+    """An upload being checked: the draft as corrected (``draft``: the JSON contract of
+    ``theodoi parse``), its tasks as they will be stored, the names still to decide, what
+    confirming would do, and the corrections so far. Confirm before ``expires_at``."""
 
     id: str
     name: str
     expires_at: dt.datetime
+    options: ImportOptions
     draft: dict[str, Any]
     warnings: list[ImportWarning]
     sections: int
-    tasks: int
+    tasks: list[ImportTask]
+    unknown_names: list[ImportName]
+    impact: ImportImpact
+    corrections: list[dict[str, Any]] = Field(
+        description="in order: at, by, op, its values, and the task before it was changed"
+    )
+
+
+class ImportCorrected(ImportPreview):
+    shown: list[str] = Field(description="the tasks the correction changed (or next to it)")
+
+
+class _Correction(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorrectText(_Correction):
+    op: Literal["text"]
+    task: TaskKey
+    text: Text = Field(max_length=20000)
+
+
+class CorrectSection(_Correction):
+    op: Literal["section"]
+    task: TaskKey
+    section: Text = Field(max_length=80)
+
+
+class CorrectTime(_Correction):
+    op: Literal["time"]
+    task: TaskKey
+    text: Text = Field(max_length=500, description="as a document writes it: Quý IV/2025")
+
+
+class CorrectLead(_Correction):
+    op: Literal["lead"]
+    task: TaskKey
+    body: BodyCode
+
+
+class CorrectAddBody(_Correction):
+    op: Literal["add_body"]
+    task: TaskKey
+    body: BodyCode
+    role: Role = "coordinates"
+
+
+class CorrectRemoveBody(_Correction):
+    op: Literal["remove_body"]
+    task: TaskKey
+    index: int = Field(ge=0, le=10000)
+
+
+class CorrectRoles(_Correction):
+    op: Literal["roles"]
+    task: TaskKey
+    index: int = Field(ge=0, le=10000)
+    roles: list[Role] = Field(min_length=1, max_length=6)
+
+
+class CorrectMerge(_Correction):
+    op: Literal["merge"]
+    task: TaskKey
+    other: TaskKey = Field(description="the task that joins ``task``")
+
+
+class CorrectSplit(_Correction):
+    op: Literal["split"]
+    task: TaskKey
+    at: int = Field(ge=1, le=10000, description="the sentence the second task starts with")
+
+
+class CorrectRemove(_Correction):
+    op: Literal["remove"]
+    task: TaskKey
+
+
+class CorrectAdd(_Correction):
+    op: Literal["add"]
+    section: Text = Field(max_length=80)
+    text: Text = Field(max_length=20000)
+    after: Text = Field("", max_length=80, description="a task id, or '' for the end")
+
+
+class CorrectMap(_Correction):
+    op: Literal["map"]
+    name: Text = Field(max_length=300, description="an unknown name, as unknown_names lists it")
+    body: BodyCode
+    alias: bool = Field(False, description="remember the name as the body's alias")
+
+
+class CorrectCreate(_Correction):
+    op: Literal["create"]
+    name: Text = Field(max_length=300)
+    body_name: Text = Field("", max_length=300, description="the new body's name ('' the name)")
+    kind: Text = Field("", max_length=40)
+    level: Text = Field("", max_length=20, description="central | province | district | commune")
+    parent: Text = Field("", max_length=120, description="the code of the body above it")
+
+
+class CorrectFragment(_Correction):
+    op: Literal["fragment"]
+    name: Text = Field(max_length=300)
+
+
+class CorrectUndecide(_Correction):
+    op: Literal["undecide"]
+    name: Text = Field(max_length=300)
+
+
+ImportCorrection = Annotated[
+    CorrectText
+    | CorrectSection
+    | CorrectTime
+    | CorrectLead
+    | CorrectAddBody
+    | CorrectRemoveBody
+    | CorrectRoles
+    | CorrectMerge
+    | CorrectSplit
+    | CorrectRemove
+    | CorrectAdd
+    | CorrectMap
+    | CorrectCreate
+    | CorrectFragment
+    | CorrectUndecide,
+    Field(discriminator="op"),
+]
 
 
 class ImportConfirm(Schema):
-    """The options of ``theodoi import``; all optional."""
+    """The options of ``theodoi import``, all optional: one left out (or null) keeps what the
+    upload was sent with; "" clears it."""
 
     number: Text | None = Field(
         None, max_length=100, description="số, ký hiệu (if the document has none)"
@@ -216,10 +448,15 @@ class ImportConfirm(Schema):
     parent_task: Text | None = Field(
         None, max_length=80, description="task key in the parent, e.g. B.II.1"
     )
+    links: dict[TaskKey, Annotated[Text, Field(max_length=80)]] = Field(
+        default_factory=dict,
+        description="lower-level program: task key -> parent task key ('' for none)",
+    )
 
 
 class ImportResult(Out):
-    """The import summary (``theodoi import --format json``), with the program's id."""
+    """The import summary (``theodoi import --format json``), with the program's id and the
+    bodies and aliases the office's decisions created."""
 
     program_id: int
     program: str
@@ -235,3 +472,5 @@ class ImportResult(Out):
     added: list[str]
     removed: list[str]
     changed: list[str]
+    created: list[str] = Field(description="the codes of the bodies created")
+    aliases: int = Field(description="the names remembered as aliases")
