@@ -132,3 +132,37 @@ def test_the_cli_runs_django_commands(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (env_dir / "theodoi.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_import_of_a_document_without_tasks_exits_2_with_one_line(tmp_path, capsys):
+    """`theodoi import` confirms through the import service: a report (no task to track) is
+    refused with the service's message, in one line, and nothing is stored."""
+    from django.core.management import call_command
+
+    from theodoi.orgs.models import Organization
+    from theodoi.orgs.registry import load_registry_file
+    from theodoi.programs.models import PendingImport, Program, ProgramVersion, Task
+
+    load_registry_file(None)
+    report = tmp_path / "bao-cao.md"
+    report.write_text(
+        "TỈNH ỦY QUẢNG NGÃI\n\nBÁO CÁO\n\nkết quả công tác tháng 11 năm 2026\n\n"
+        "Trong tháng, các cơ quan đã hoàn thành tốt nhiệm vụ được giao.\n",
+        encoding="utf-8",
+    )
+    bodies = Organization.objects.count()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import", str(report), "--number", "01-BC/TU")
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(
+        f"theodoi import: {report}: không đọc được nhiệm vụ nào, nên không nhập được."
+    )
+    assert "Traceback" not in captured.err
+    assert not Program.objects.exists() and not ProgramVersion.objects.exists()
+    assert not Task.objects.exists() and not PendingImport.objects.exists()
+    assert Organization.objects.count() == bodies

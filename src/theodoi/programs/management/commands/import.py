@@ -1,17 +1,22 @@
-"""`theodoi import FILE`: parse a program document and store it, in one transaction."""
+"""`theodoi import FILE`: parse a program document and store it, in one transaction, as it
+reads (``theodoi.programs.drafts.import_file``: the rules of the web page's and the API's
+confirmation, without corrections)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
 from theodoi.parsing import ParseError, example_path
 from theodoi.parsing.registry import RegistryError
-from theodoi.programs.importer import ImportSummary, ProgramImportError, import_program
-from theodoi.programs.lineage import THRESHOLD, LineageError, LinkResult, link_lower_program
+from theodoi.programs import drafts
+from theodoi.programs.drafts import DraftError
+from theodoi.programs.importer import ImportSummary
+from theodoi.programs.lineage import THRESHOLD, LinkResult
 from theodoi.programs.models import ParentLink, Program
 
 
@@ -63,24 +68,16 @@ class Command(BaseCommand):
         if chosen and not options["parent"]:
             self._fail("theodoi import: --link cần --parent (số chương trình cấp trên)")
         try:
-            with transaction.atomic():
-                summary = import_program(
-                    path=path,
-                    number=options["number"],
-                    amends=options["amends"],
-                    parent=options["parent"],
-                    parent_task=options["parent_task"],
-                    progress=progress,
-                )
-                program = Program.objects.get(number=summary.program)
-                links = None
-                if program.parent_program_id is not None:
-                    links = link_lower_program(
-                        program=program, chosen=chosen, threshold=options["threshold"]
-                    )
-        except ParseError as exc:
-            self._fail(f"theodoi import: {path}: {exc}")
-        except (ProgramImportError, RegistryError, LineageError) as exc:
+            done = drafts.import_file(
+                path=path,
+                options={key: options[key] for key in drafts.OPTIONS},
+                links=chosen,
+                threshold=options["threshold"],
+                progress=progress,
+            )
+        except DraftError as exc:
+            self._fail(f"theodoi import: {path}: {_without_name(str(exc), path)}")
+        except (ParseError, RegistryError) as exc:
             self._fail(f"theodoi import: {path}: {exc}")
         except DatabaseError as exc:
             # The transaction rolled back: say so, and exit 1 (try again), not 2 (bad input).
@@ -90,6 +87,7 @@ class Command(BaseCommand):
                 "liệu hoạt động bình thường.\n"
             )
             raise SystemExit(1) from None
+        summary, program, links = done.summary, done.program, done.links
         if options["format"] == "json":
             data = summary.to_dict()
             if links is not None:
@@ -120,6 +118,12 @@ class Command(BaseCommand):
         """One line on stderr, exit status 2, nothing written to the database."""
         sys.stderr.write(message.replace("\n", " ") + "\n")
         raise SystemExit(2)
+
+
+def _without_name(message: str, path) -> str:
+    """The service names the file by its name; the command says the path it was given."""
+    prefix = f"{Path(path).name}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def render_summary(summary: ImportSummary) -> str:
