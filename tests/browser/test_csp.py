@@ -5,7 +5,17 @@ and nothing written to its console."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
 from .conftest import sign_in, sign_out
+
+DOCUMENT = (
+    Path(__file__).resolve().parents[1]
+    / "data/corpus/docx/16-quangngai-1627-qd-ubnd-kh-kiem-ke-tsc.docx"
+)
 
 # Playwright's init script, injected by the browser's debugger (the page's CSP does not apply
 # to it): every violation the page reports is passed back to the test.
@@ -83,6 +93,26 @@ def test_no_page_breaks_the_content_security_policy(browser, demo):
     visit("/api/docs")
     page.locator(".opblock").first.wait_for()
     assert violations == [] and problems() == []  # so far: say which part broke it
+
+    # The import draft: a document uploaded, a task's bodies opened in place, the body
+    # search run (htmx fills the select), a row's field opened and closed.
+    visit("/import/")
+    page.locator("#id_document").set_input_files(str(DOCUMENT))
+    page.get_by_role("button", name="Tải lên và đọc thử").click()
+    page.wait_for_url(re.compile(r"/import/[0-9a-f]{32}/$"))
+    visit(page.url.split(demo["base"], 1)[1])
+    first = page.locator("tbody.task").first
+    first.get_by_role("link", name="sửa cơ quan").click()
+    options = first.locator("form.lead-form option")
+    every = options.count()
+    first.locator("form.lead-form input.body-search").fill("tai chinh")
+    expect(options).not_to_have_count(every)
+    expect(first.locator("form.lead-form option[value='qn.stc']")).to_have_count(1)
+    first.get_by_role("link", name="xong").click()
+    expect(first.locator("form.lead-form")).to_have_count(0)
+    page.locator("#only-review").check()
+    page.wait_for_load_state("networkidle")
+    assert violations == [] and problems() == []
     visit("/dashboard/")
     sign_out(page)
 

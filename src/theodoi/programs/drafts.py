@@ -701,14 +701,26 @@ def _repoint(data: dict, key: str, *, code: str | None, name: str, fragment: boo
     touched = []
     for task in data["tasks"]:
         hit = False
+        written = set()
         for entry in task["assignments"]:
             if fold(entry.get("unknown", "")) != key:
                 continue
             hit = True
+            written |= {fold(entry.get("written") or entry["unknown"]), key}
             entry["id"] = code
             entry["org"] = name
             entry["fragment"] = fragment
         if hit:
+            # The parser's "not in the registry: <name>." is answered by the decision (and
+            # ``_review`` says again what is still undecided, after "Chọn lại").
+            task["review"] = [
+                r
+                for r in task.get("review") or []
+                if not (
+                    r["field"] == "assignments"
+                    and any(fold(r["reason"]).endswith(f": {n}.") for n in written)
+                )
+            ]
             _dedupe(task)
             touched.append(task["id"])
     return touched
@@ -925,7 +937,7 @@ def _store(
         )
         program = Program.objects.get(number=summary.program)
         result = Confirmed(program, summary)
-        if program.parent_program_id is not None and not summary.unchanged:
+        if program.parent_program_id is not None:  # also unchanged: --link choices
             result.links = link_lower_program(
                 program=program, chosen=links or {}, threshold=threshold
             )

@@ -58,6 +58,8 @@ ROLE_LABELS = {
 }
 # The corrections a task row swaps back alone; the others redraw the whole draft.
 ROW_OPS = frozenset({"text", "section", "time", "lead", "add_body", "remove_body", "roles"})
+# The corrections of a task's bodies: their panel stays open for the next one ("xong" shuts it).
+BODY_OPS = frozenset({"lead", "add_body", "remove_body", "roles"})
 FIELDS = ("text", "section", "time", "bodies", "split")  # what a row can open for editing
 
 
@@ -407,9 +409,13 @@ def correct(request: HttpRequest, token: str) -> HttpResponse:
     pending.refresh_from_db()
     if request.htmx:
         if op in ROW_OPS:
-            return _row(request, pending, drafts.task_view(pending, task_id), "")
+            return _row(request, pending, drafts.task_view(pending, task_id), _kept_open(op))
         return render(request, "web/_import_draft.html", _context(_preview(pending)))
-    return redirect(_back(token, task_id if op in ROW_OPS else "", ""))
+    return redirect(_back(token, task_id if op in ROW_OPS else "", _kept_open(op)))
+
+
+def _kept_open(op: str) -> str:
+    return "bodies" if op in BODY_OPS else ""
 
 
 def _field_of(op: str) -> str:
@@ -459,7 +465,8 @@ def bodies(request: HttpRequest, token: str) -> HttpResponse:
     typed = request.GET.get("q", "")
     found = [(b.code, b.name) for b in find_bodies(typed)]
     found += [(code, name) for code, name in _new_bodies(pending) if fold(typed) in fold(name)]
-    return render(request, "web/_import_body_options.html", {"found": found})
+    optional = request.GET.get("optional") == "1"  # "none" stays a choice (a parent body)
+    return render(request, "web/_import_body_options.html", {"found": found, "optional": optional})
 
 
 # ---- confirm or cancel ----
