@@ -145,3 +145,14 @@ def test_a_document_without_tasks_says_why_it_cannot_be_confirmed(client_for):
     assert "không đọc được nhiệm vụ nào" in response.content.decode()
     assert Program.objects.count() == programs
     assert PendingImport.objects.filter(token=token).exists()  # kept, to add tasks to
+
+
+def test_the_name_typed_whole_comes_first(client_for, token):
+    html = (
+        client_for("monitor")
+        .get(reverse("web:import_bodies", args=[token]), {"q": "uy ban nhan dan tinh"})
+        .content.decode()
+    )
+    first = re.search(r'<option value="([^"]+)">', html).group(1)
+    assert first == "qn.ubnd"
+    assert "Ban cán sự đảng Ủy ban nhân dân tỉnh" in html  # still offered, after

@@ -602,7 +602,7 @@ def _op_merge(pending, data, *, task, other="") -> list[str]:
         if same is None:
             first["assignments"].append(entry)
         else:
-            same["roles"] = [r for r in ROLES if r in {*same["roles"], *entry["roles"]}]
+            same["roles"] = _merged_roles(same["roles"], entry["roles"])
     if first["time"].get("kind") == "unknown" and second["time"].get("kind") != "unknown":
         first["time"] = second["time"]
     first["milestones"] = [*first.get("milestones", []), *second.get("milestones", [])]
@@ -736,9 +736,17 @@ def _dedupe(task: dict) -> None:
         if same is None:
             kept.append(entry)
         else:
-            same["roles"] = [r for r in ROLES if r in {*same["roles"], *entry["roles"]}]
+            same["roles"] = _merged_roles(same["roles"], entry["roles"])
             same["inferred"] = bool(same.get("inferred") and entry.get("inferred"))
     task["assignments"] = kept
+
+
+def _merged_roles(first: list[str], second: list[str]) -> list[str]:
+    """A body named twice has both roles, except that the lead does not also coordinate."""
+    roles = {*first, *second}
+    if "leads" in roles:
+        roles.discard("coordinates")
+    return [r for r in ROLES if r in roles]
 
 
 def _op_map(pending, data, *, name="", body="", alias=False) -> list[str]:
