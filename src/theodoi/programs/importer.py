@@ -51,7 +51,7 @@ from .models import (
     Section,
     Task,
 )
-from .occurrences import periods_for
+from .occurrences import Period, periods_for
 from .succession import Succession, Successions
 
 # Two tasks of the same section whose folded texts score at least this are one task reworded.
@@ -563,47 +563,11 @@ class _Importer:
         return row
 
     def _occurrences(self, task: Task, assignment: Assignment) -> None:
-        """The assignment's periods: those the task's time gives, less the ones it owes
-        already, the ones a body whose work it took over still holds (a successor does not
-        owe a period twice), and those due outside the time it owes work (its row's dates,
-        its body's). Periods the time no longer gives are withdrawn if still open."""
-        program = task.program
-        term = (program.term_start, program.term_end) if program.term_start else None
-        periods = periods_for(
-            task.time, task.milestones, term=term, program_date=program.date,
-            cycle=program.reporting_cycle,
+        """The assignment's periods brought up to the task's time (``sync_occurrences``)."""
+        sync_occurrences(
+            assignment, task_periods(task), withdrawal_day=self.withdrawal_day,
+            taken_over=self._owed_by_predecessors(task, assignment),
         )  # fmt: skip
-        current = (
-            {
-                (o.due_date, o.label): o
-                for o in assignment.occurrences.exclude(status=Occurrence.Status.WITHDRAWN)
-            }
-            if assignment.pk
-            else {}
-        )
-        taken_over = self._owed_by_predecessors(task, assignment)
-        first, last = _owing_window(assignment)
-        wanted = set()
-        new = []
-        for period in periods:
-            key = (period.due, period.label)
-            wanted.add(key)
-            if key in current or key in taken_over:
-                continue
-            if (first and period.due < first) or (last and period.due > last):
-                continue
-            new.append(
-                Occurrence(
-                    assignment=assignment, period_start=period.start, due_date=period.due,
-                    label=period.label[:120], source=period.source, scope=period.scope[:300],
-                )
-            )  # fmt: skip
-        Occurrence.objects.bulk_create(new)
-        for key, occurrence in current.items():
-            if key not in wanted and occurrence.status == Occurrence.Status.OPEN:
-                occurrence.status = Occurrence.Status.WITHDRAWN
-                occurrence.withdrawn_on = self.withdrawal_day
-                occurrence.save(update_fields=["status", "withdrawn_on"])
 
     # ---- reorganised bodies ----
 
@@ -637,23 +601,7 @@ class _Importer:
         return [(body, succession.since) for body in succession.successors]
 
     def _owed_by_predecessors(self, task: Task, assignment: Assignment) -> set[tuple]:
-        """The periods of ``task`` due after a body whose work the assignment's body took
-        over ended, that the old body still holds: done early (a split's successors must not
-        owe them again) or open. What fell due while the old body existed was its own."""
-        if assignment.organization_id is None:
-            return set()
-        before = self._successions_loaded().predecessors(assignment.organization_id)
-        if not before:
-            return set()
-        return set(
-            Occurrence.objects.filter(
-                assignment__task=task,
-                assignment__organization_id__in=before,
-                due_date__gt=F("assignment__organization__valid_to"),
-            )
-            .exclude(status=Occurrence.Status.WITHDRAWN)
-            .values_list("due_date", "label")
-        )
+        return owed_by_predecessors(task, assignment, self._successions_loaded())
 
     def _renamed_warnings(self) -> list[str]:
         """One line per old name the document used: what became of the body, and where its
@@ -703,6 +651,104 @@ class _Importer:
         version.summary = summary.to_dict()
         version.save(update_fields=["summary", "warnings"])
         return summary
+
+
+def task_periods(task: Task) -> list[Period]:
+    """The periods the task's time (and milestones) give, as its program counts them: its
+    term, its date, its reporting cycle (``theodoi.programs.occurrences.periods_for``)."""
+    program = task.program
+    term = (program.term_start, program.term_end) if program.term_start else None
+    return periods_for(
+        task.time, task.milestones, term=term, program_date=program.date,
+        cycle=program.reporting_cycle,
+    )  # fmt: skip
+
+
+def sync_occurrences(
+    assignment: Assignment,
+    periods: list[Period],
+    *,
+    withdrawal_day: dt.date,
+    taken_over: set[tuple] | frozenset[tuple] = frozenset(),
+    from_day: dt.date | None = None,
+    reopen: bool = False,
+) -> None:
+    """An assignment's occurrences brought up to ``periods``: those it does not owe yet are
+    added, less the ones a body whose work it took over still holds (``taken_over``: a
+    successor does not owe a period twice) and those due outside the time it owes work (its
+    row's dates, its body's); open ones the periods no longer give are withdrawn from
+    ``withdrawal_day`` (kept, with their reports). A period is (due date, label): one per
+    assignment.
+
+    An import passes the document's periods as they are. An office amendment
+    (``theodoi.programs.amendments``) speaks from its day only: ``from_day`` leaves out new
+    periods due before it, and ``reopen`` gives back a period the assignment held before and
+    that was withdrawn (the same row, with whatever was reported on it) instead of a second
+    one."""
+    rows = assignment.occurrences.all()
+    if not reopen:
+        rows = rows.exclude(status=Occurrence.Status.WITHDRAWN)
+    existing = list(rows) if assignment.pk else []
+    current = {
+        (o.due_date, o.label): o for o in existing if o.status != Occurrence.Status.WITHDRAWN
+    }
+    withdrawn: dict[tuple, Occurrence] = {}
+    for o in existing:  # the latest withdrawn row of a period, if it comes back
+        if o.status == Occurrence.Status.WITHDRAWN:
+            last_seen = withdrawn.get((o.due_date, o.label))
+            if last_seen is None or o.pk > last_seen.pk:
+                withdrawn[(o.due_date, o.label)] = o
+    first, last = _owing_window(assignment)
+    wanted = set()
+    new = []
+    for period in periods:
+        key = (period.due, period.label)
+        wanted.add(key)
+        if key in current or key in taken_over:
+            continue
+        if (first and period.due < first) or (last and period.due > last):
+            continue
+        if from_day is not None and period.due < from_day:
+            continue
+        again = withdrawn.get(key)
+        if again is not None:
+            again.status, again.withdrawn_on = Occurrence.Status.OPEN, None
+            again.save(update_fields=["status", "withdrawn_on"])
+            continue
+        new.append(
+            Occurrence(
+                assignment=assignment, period_start=period.start, due_date=period.due,
+                label=period.label[:120], source=period.source, scope=period.scope[:300],
+            )
+        )  # fmt: skip
+    Occurrence.objects.bulk_create(new)
+    for key, occurrence in current.items():
+        if key not in wanted and occurrence.status == Occurrence.Status.OPEN:
+            occurrence.status = Occurrence.Status.WITHDRAWN
+            occurrence.withdrawn_on = withdrawal_day
+            occurrence.save(update_fields=["status", "withdrawn_on"])
+
+
+def owed_by_predecessors(
+    task: Task, assignment: Assignment, successions: Successions
+) -> set[tuple]:
+    """The periods of ``task`` due after a body whose work the assignment's body took over
+    ended, that the old body still holds: done early (a split's successors must not owe them
+    again) or open. What fell due while the old body existed was its own."""
+    if assignment.organization_id is None:
+        return set()
+    before = successions.predecessors(assignment.organization_id)
+    if not before:
+        return set()
+    return set(
+        Occurrence.objects.filter(
+            assignment__task=task,
+            assignment__organization_id__in=before,
+            due_date__gt=F("assignment__organization__valid_to"),
+        )
+        .exclude(status=Occurrence.Status.WITHDRAWN)
+        .values_list("due_date", "label")
+    )
 
 
 def _amendment_day(draft: ProgramDraft, program: Program) -> dt.date:
