@@ -3,6 +3,10 @@
 Each task has exactly one lead. When the document names several bodies and no lead, the
 import flags the task (``Task.needs_lead``) and the office designates one of the bodies that
 owe work on it. One transaction; the permission policy is asked first; Vietnamese errors.
+Designating is an amendment of the program like any change the office makes on a task
+(``theodoi.programs.amendments``): it makes a new version with who, when, why and the
+lead before and after. The task page changes a lead through ``amend_task`` directly (it may
+also choose a body not yet on the task); the admin through ``designate_lead``.
 """
 
 from __future__ import annotations
@@ -19,54 +23,49 @@ from .policy import Action, check
 __all__ = ["LeadError", "designate_lead", "lead_candidates"]
 
 
+# The reason recorded when the admin, which asks none, designates a lead.
+DESIGNATED = "Văn phòng chỉ định cơ quan chủ trì."
+
+
 class LeadError(ValueError):
     """A lead that cannot be designated as asked; the message says why, for a person."""
 
 
-def designate_lead(*, user, task: Task, organization: Organization) -> Task:
-    """Make ``organization`` the lead of ``task``.
+def designate_lead(*, user, task: Task, organization: Organization, reason: str = "") -> Task:
+    """Make ``organization`` the lead of ``task``: one of the bodies that owe work on it.
 
     The body must have an active assignment on the task (not ended by a reorganisation) that
-    owes work (advises, implements, leads or coordinates). That assignment gets ``leads``;
-    the task's other assignments lose it (a former lead that had no other role stays on the
-    task as coordinating, so it still owes its reports); ``task.lead`` is set and the flag
-    ``needs_lead`` cleared.
+    owes work (advises, implements, leads or coordinates). The change itself is an office
+    amendment (``theodoi.programs.amendments.amend_task``, a new version of the program, with
+    ``reason`` or, from the admin, which asks none, a standard one): that assignment gets
+    ``leads``; the task's other assignments lose it (a former lead that had no other role
+    stays on the task as coordinating, so it still owes its reports); ``task.lead`` is set
+    and the flag ``needs_lead`` cleared. Designating the lead it has changes nothing.
     """
+    from theodoi.programs.amendments import AmendmentError, amend_task
+
     with transaction.atomic(), set_actor(user):
         task = Task.objects.select_for_update().get(pk=task.pk)
         check(user, Action.DESIGNATE_LEAD, task)
         if task.withdrawn_in_id is not None:
             raise LeadError("Nhiệm vụ này đã bị bãi bỏ; không chỉ định cơ quan chủ trì được.")
-        assignments = list(Assignment.objects.select_for_update().filter(task=task).order_by("pk"))
-        chosen = [
-            a
-            for a in assignments
-            if a.organization_id == organization.pk and a.active_to is None and a.owes_work
-        ]
-        if not chosen:
+        chosen = Assignment.objects.filter(
+            task=task, organization=organization, active_to__isnull=True
+        )
+        if not any(a.owes_work for a in chosen):
             raise LeadError(
                 f"{organization.name} không được giao thực hiện nhiệm vụ này "
                 "(không có phân công còn hiệu lực phải thực hiện); chỉ chỉ định được một "
                 "trong các cơ quan đang được giao."
             )
-        for assignment in assignments:
-            if assignment in chosen:
-                if not assignment.leads:
-                    assignment.leads = True
-                    assignment.save(update_fields=["leads"])
-            elif assignment.leads:
-                assignment.leads = False
-                fields = ["leads"]
-                if assignment.organization_id is not None and not any(
-                    getattr(assignment, role) for role in DOING_ROLES
-                ):
-                    assignment.coordinates = True
-                    fields.append("coordinates")
-                assignment.save(update_fields=fields)
-        task.lead = organization
-        task.needs_lead = False
-        task.save(update_fields=["lead", "needs_lead"])
-        return task
+        if task.lead_id == organization.pk and not task.needs_lead:
+            return task
+        why = (reason or "").strip() or DESIGNATED
+        try:
+            amend_task(user=user, task=task, reason=why, lead=organization)
+        except AmendmentError as exc:
+            raise LeadError(str(exc)) from None
+        return Task.objects.select_related("lead").get(pk=task.pk)
 
 
 def lead_candidates(task: Task) -> QuerySet[Organization]:
