@@ -5,6 +5,7 @@ from django.urls import path
 
 from .views import (
     account,
+    amending,
     dashboard,
     importing,
     national,
@@ -35,6 +36,11 @@ urlpatterns = [
     path("programs/", program.programs, name="programs"),
     path("programs/<int:pk>/", program.tree, name="program"),
     path("tasks/<int:pk>/", task.task, name="task"),
+    path("tasks/<int:pk>/amend/", amending.amend, name="task_amend"),
+    path("tasks/<int:pk>/amend/time/", amending.time_preview, name="task_time_preview"),
+    path("amend/bodies/", amending.body_choices, name="amend_bodies"),
+    path("programs/<int:pk>/versions/", amending.versions, name="program_versions"),
+    path("programs/<int:pk>/tasks/new/", amending.add_task, name="task_add"),
     path("evidence/<int:pk>/", task.evidence_download, name="evidence"),
     path("work/", work.my_work, name="my_work"),
     path("work/sheet/", spreadsheet.download, name="sheet_download"),

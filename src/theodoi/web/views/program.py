@@ -98,6 +98,8 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
             "obligations": obligations(program, as_of=day, children=children),
             "lower": lower_levels(program, as_of=day, children=children),
             "parent_links": parent_links(program, tasks),
+            "version_count": program.versions.count(),
+            "may_amend": allows(request.user, Action.AMEND_PROGRAM, program),
         },
     )
 

@@ -1,5 +1,6 @@
 """One task: its text, bodies and roles, periods with their status as of a date, the reports
-and evidence the user may see, extensions, and the history of changes.
+and evidence the user may see, extensions, the program's amendments that touched it, and the
+history of changes. The office's forms to amend it are in ``amending``.
 
 What the program's document says (the text, the roles and the bodies named, the time and the
 periods it gives) is the program's text, open to every member (``VIEW_TASK``). A body's own
@@ -16,8 +17,10 @@ from auditlog.models import LogEntry
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from theodoi.programs.amendments import office_versions_of
 from theodoi.programs.models import ROLE_FIELDS, Assignment, Occurrence, Section, Task
 from theodoi.tracking import audit
 from theodoi.tracking.evidence import open_file
@@ -87,60 +90,121 @@ class AuditRow:
     changes: list[tuple[str, str, str]]
 
 
+TASK_RELATIONS = (
+    "program",
+    "section",
+    "lead",
+    "added_in",
+    "changed_in",
+    "withdrawn_in",
+    "parent_task__program",
+)
+
+
 @member_required
 def task(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(
-        Task.objects.select_related(
-            "program",
-            "section",
-            "lead",
-            "added_in",
-            "changed_in",
-            "withdrawn_in",
-            "parent_task__program",
-        ),
-        pk=pk,
-    )
+    found = get_object_or_404(Task.objects.select_related(*TASK_RELATIONS), pk=pk)
+    check(request.user, Action.VIEW_TASK, found)
+    return render(request, "web/task.html", task_context(request, found))
+
+
+def task_context(request: HttpRequest, found: Task, **extra) -> dict:
+    """What the task page shows (``task.html``, and the block an amendment redraws:
+    ``_task_amendable.html``), for the user asking, as of the day asked."""
     user = request.user
-    check(user, Action.VIEW_TASK, found)
     day, error = as_of(request)
     assignments = list(
         found.assignments.select_related(
             "organization", "group", "via_group", "transferred_from__organization"
         ).order_by("pk")
     )
-    return render(
-        request,
-        "web/task.html",
+    return {
+        "task": found,
+        "as_of": day,
+        "as_of_error": error,
+        "breadcrumb": breadcrumb(found),
+        "time_kind": TIME_KINDS.get(found.time_kind, found.time_kind),
+        "roles": role_rows(found, assignments),
+        "schedule": schedule(found),
+        "work": body_work(user, found, assignments, day),
+        "reports": reports(user, found),
+        "extensions": list(
+            visible_extensions(user)
+            .filter(occurrence__assignment__task=found)
+            .select_related("occurrence__assignment__organization", "requested_by", "decided_by")
+            .order_by("requested_at", "pk")
+        ),
+        "history": history(user, found, assignments),
+        "lower_programs": list(
+            found.lower_programs.select_related("issuer").order_by("date", "number")
+        ),
+        "lower_tasks": list(
+            found.lower_tasks.filter(withdrawn_in__isnull=True)
+            .select_related("program__issuer")
+            .order_by("program__number", "position")
+        ),
+        **amending_context(user, found, assignments),
+        **extra,
+    }
+
+
+def amending_context(user, task: Task, assignments: list[Assignment]) -> dict:
+    """The amendments of the task (every member reads them: they are the program's text),
+    and, for the office, what its forms offer: the bodies that owe work on it (the lead is
+    chosen among them, or typed), the bodies it may remove (all but the lead)."""
+    may = task.withdrawn_in_id is None and allows(user, Action.AMEND_PROGRAM, task)
+    context = {"may_amend": may, "amendments": amendment_rows(task)}
+    if may:
+        active = [a for a in assignments if a.organization_id is not None and a.active_to is None]
+        bodies = {a.organization_id: a.organization for a in active}
+        context["lead_choices"] = sorted(
+            {a.organization_id: a.organization for a in active if a.owes_work}.values(),
+            key=lambda o: o.name_key,
+        )
+        context["removable"] = sorted(
+            (o for pk, o in bodies.items() if pk != task.lead_id), key=lambda o: o.name_key
+        )
+        context["today"] = timezone.localdate()
+    return context
+
+
+CHANGE_FIELDS = {
+    "lead": _("Cơ quan chủ trì"),
+    "coordinators": _("Cơ quan cùng thực hiện"),
+    "time": _("Thời gian"),
+    "text": _("Nội dung"),
+    "added": _("Thêm nhiệm vụ"),
+    "withdrawn": _("Bãi bỏ nhiệm vụ"),
+}
+
+
+@dataclass
+class AmendmentRow:
+    """One version of the program that touched the task, with its lines about it."""
+
+    version: object
+    lines: list[dict]
+
+
+def change_lines(changes: list[dict]) -> list[dict]:
+    """A version's changes as a page shows them: the field's name, before → after, and for
+    the bodies the ones added and removed."""
+    return [
         {
-            "task": found,
-            "as_of": day,
-            "as_of_error": error,
-            "breadcrumb": breadcrumb(found),
-            "time_kind": TIME_KINDS.get(found.time_kind, found.time_kind),
-            "roles": role_rows(found, assignments),
-            "schedule": schedule(found),
-            "work": body_work(user, found, assignments, day),
-            "reports": reports(user, found),
-            "extensions": list(
-                visible_extensions(user)
-                .filter(occurrence__assignment__task=found)
-                .select_related(
-                    "occurrence__assignment__organization", "requested_by", "decided_by"
-                )
-                .order_by("requested_at", "pk")
-            ),
-            "history": history(user, found, assignments),
-            "lower_programs": list(
-                found.lower_programs.select_related("issuer").order_by("date", "number")
-            ),
-            "lower_tasks": list(
-                found.lower_tasks.filter(withdrawn_in__isnull=True)
-                .select_related("program__issuer")
-                .order_by("program__number", "position")
-            ),
-        },
-    )
+            **c,
+            "label": str(CHANGE_FIELDS.get(c.get("field"), c.get("field", ""))),
+            "before": c.get("before") or "—",
+            "after": c.get("after") or "—",
+        }
+        for c in changes
+    ]
+
+
+def amendment_rows(task: Task) -> list[AmendmentRow]:
+    return [
+        AmendmentRow(version=version, lines=change_lines(lines))
+        for version, lines in office_versions_of(task)
+    ]
 
 
 @member_required
