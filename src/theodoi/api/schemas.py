@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 
 
 class Out(Schema):
@@ -253,6 +253,80 @@ class TokenIn(Schema):
     user: str | None = Field(
         None, max_length=150, description="another user's name (administrators only)"
     )
+
+
+# --- Office amendments of a program ----------------------------------------------------------
+
+
+def _nfc_text(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+AmendText = Annotated[str, AfterValidator(_nfc_text)]
+Code = Annotated[str, Field(max_length=120)]
+
+
+class ChangeOut(Out):
+    """One line of a version's diff: what changed on one task, before and after."""
+
+    task: str = Field(description="the task's key when it was changed")
+    task_id: int | None = None
+    field: str = Field(description="lead | coordinators | time | text | added | withdrawn")
+    before: str
+    after: str
+    added: list[str] = Field([], description="coordinators: the bodies added")
+    removed: list[str] = Field([], description="coordinators: the bodies removed")
+
+
+class VersionDetail(Out):
+    """A version of the program: a document imported, or a change the office made."""
+
+    number: int
+    how: str = Field(description="document | office")
+    source_name: str
+    imported_at: dt.datetime
+    author: str | None = Field(None, description="who imported or changed it (user name)")
+    reason: str
+    changes: list[ChangeOut] = Field(description="an office change's diff; empty for documents")
+
+    @staticmethod
+    def resolve_author(obj) -> str | None:
+        return obj.author.get_username() if obj.author_id else None
+
+
+class TaskAmendIn(Schema):
+    """A change to a tracked task; what is left out stays. Bodies are registry codes."""
+
+    reason: AmendText = Field(max_length=5000, description="lý do sửa (required)")
+    lead: Code | None = Field(None, description="the new lead's code (added if not on the task)")
+    add_coordinators: list[Code] = Field([], max_length=100)
+    remove: list[Code] = Field([], max_length=100, description="bodies taken off the task")
+    time: AmendText | None = Field(
+        None, max_length=500, description="as a document writes it: 30/6/2027, Quý IV/2027"
+    )
+    text: AmendText | None = Field(None, max_length=20000)
+
+
+class TaskWithdrawIn(Schema):
+    reason: AmendText = Field(max_length=5000, description="lý do bãi bỏ (required)")
+
+
+class TaskAddIn(Schema):
+    """A task the document forgot."""
+
+    reason: AmendText = Field(max_length=5000)
+    section: AmendText = Field(max_length=60, description="the section's number, e.g. B.II")
+    text: AmendText = Field(max_length=20000)
+    lead: Code
+    coordinators: list[Code] = Field([], max_length=100)
+    time: AmendText = Field(max_length=500)
+
+
+class AmendmentOut(Out):
+    """The version a change made, and the task as it now is."""
+
+    version: VersionDetail
+    task: TaskOut
 
 
 SectionNode.model_rebuild()

@@ -1,4 +1,7 @@
-"""Chương trình, mục, nhiệm vụ, phân công, kỳ thực hiện, cơ quan: the read side of the API.
+"""Chương trình, mục, nhiệm vụ, phân công, kỳ thực hiện, cơ quan: the read side of the API,
+and the office's amendments of a program (a task changed, withdrawn or added, through
+``theodoi.programs.amendments`` as on the task page: 403 with the policy's message, 422 with
+the service's).
 
 Thin endpoints: rows come from the permission policy's ``visible_*`` querysets (or a
 ``check`` on one object), filters from ``theodoi.programs.search`` and
@@ -16,11 +19,22 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.responses import Status as Answer
 
 from theodoi.orgs.models import Organization, Reorganization
 from theodoi.parsing.text import fold
-from theodoi.programs.models import Assignment, Occurrence, Program, Section, Task
+from theodoi.programs import amendments
+from theodoi.programs.amendments import AmendmentError
+from theodoi.programs.models import (
+    Assignment,
+    Occurrence,
+    Program,
+    ProgramVersion,
+    Section,
+    Task,
+)
 from theodoi.programs.search import Criteria, section_and_below, text_condition
 from theodoi.tracking.policy import (
     Action,
@@ -35,6 +49,7 @@ from theodoi.tracking.status import OccurrenceStatus, occurrence_status
 
 from ..paging import Page, Shaped
 from ..schemas import (
+    AmendmentOut,
     AssignmentOut,
     InvalidInput,
     OccurrenceOut,
@@ -45,8 +60,12 @@ from ..schemas import (
     ProgramDetail,
     ProgramOut,
     SectionTree,
+    TaskAddIn,
+    TaskAmendIn,
     TaskDetail,
     TaskOut,
+    TaskWithdrawIn,
+    VersionDetail,
 )
 
 router = Router(tags=["programs"])
@@ -273,6 +292,79 @@ def get_task(request: HttpRequest, task_id: int):
         "milestones": task.milestones or [],
         "assignments": [_assignment_out(a) for a in assignments.order_by("pk")],
     }
+
+
+# --- Office amendments: the write side of a program ------------------------------------------
+
+
+WRITE_ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: InvalidInput, 429: Problem}
+
+
+def _amended(version: ProgramVersion, task_id: int) -> dict:
+    task = Task.objects.select_related("section", "lead").get(pk=task_id)
+    return {"version": version, "task": _task_out(task)}
+
+
+def _refused(exc: AmendmentError) -> HttpError:
+    return HttpError(422, str(exc))
+
+
+@router.patch("/tasks/{int:task_id}", response={200: AmendmentOut, **WRITE_ERRORS})
+def amend_task(request: HttpRequest, task_id: int, payload: TaskAmendIn):
+    """Change a tracked task (the office): its lead (a body not yet on it is added), the
+    coordinating bodies added or removed, its time as a document writes it, its text. One
+    new version of the program with the diff; periods change from today on
+    (docs/amendments.md). ``reason`` is required; what is left out stays."""
+    task = get_object_or_404(Task, pk=task_id)
+    check(request.user, Action.AMEND_PROGRAM, task)
+    try:
+        version = amendments.amend_task(
+            user=request.user, task=task, reason=payload.reason, lead=payload.lead,
+            add_coordinators=payload.add_coordinators, remove_bodies=payload.remove,
+            time_text=payload.time, text=payload.text,
+        )  # fmt: skip
+    except AmendmentError as exc:
+        raise _refused(exc) from None
+    return _amended(version, task.pk)
+
+
+@router.post("/tasks/{int:task_id}/withdraw", response={200: AmendmentOut, **WRITE_ERRORS})
+def withdraw_task(request: HttpRequest, task_id: int, payload: TaskWithdrawIn):
+    """Withdraw a task (bãi bỏ): kept with its history and reports, its open periods no longer
+    owed from today; a new version of the program."""
+    task = get_object_or_404(Task, pk=task_id)
+    check(request.user, Action.AMEND_PROGRAM, task)
+    try:
+        version = amendments.withdraw_task(user=request.user, task=task, reason=payload.reason)
+    except AmendmentError as exc:
+        raise _refused(exc) from None
+    return _amended(version, task.pk)
+
+
+@router.post("/programs/{int:program_id}/tasks", response={201: AmendmentOut, **WRITE_ERRORS})
+def add_task(request: HttpRequest, program_id: int, payload: TaskAddIn):
+    """Add a task the document forgot, in a section, with its lead, coordinating bodies and
+    time; its bodies owe the periods due from today on. A new version of the program."""
+    program = get_object_or_404(Program, pk=program_id)
+    check(request.user, Action.AMEND_PROGRAM, program)
+    try:
+        task = amendments.add_task(
+            user=request.user, program=program, reason=payload.reason,
+            section=payload.section, text=payload.text, lead=payload.lead,
+            coordinators=payload.coordinators, time_text=payload.time,
+        )  # fmt: skip
+    except AmendmentError as exc:
+        raise _refused(exc) from None
+    return Answer(201, _amended(task.added_in, task.pk))
+
+
+@router.get("/programs/{int:program_id}/versions", response={200: list[VersionDetail], **ERRORS})
+def program_versions(request: HttpRequest, program_id: int):
+    """The program's versions, oldest first: each document imported and each change the office
+    made, with who, when, why and (for the office's) the diff."""
+    program = get_object_or_404(Program, pk=program_id)
+    check(request.user, Action.VIEW_PROGRAM, program)
+    return list(program.versions.select_related("author").order_by("number"))
 
 
 # --- Assignments ---------------------------------------------------------------------------
