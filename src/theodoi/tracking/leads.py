@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from theodoi.orgs.models import Organization
-from theodoi.programs.models import DOING_ROLES, Assignment, Task
+from theodoi.programs.models import DOING_ROLES, Assignment, Program, Task
 
 from .policy import Action, check
 
@@ -45,6 +45,8 @@ def designate_lead(*, user, task: Task, organization: Organization, reason: str 
     from theodoi.programs.amendments import AmendmentError, amend_task
 
     with transaction.atomic(), set_actor(user):
+        # The program, then the task: the order ``amend_task`` locks them in.
+        Program.objects.select_for_update().filter(pk=task.program_id).first()
         task = Task.objects.select_for_update().get(pk=task.pk)
         check(user, Action.DESIGNATE_LEAD, task)
         if task.withdrawn_in_id is not None:
