@@ -185,6 +185,10 @@ class _Writer:
                 "imported_at",
                 "summary",
                 "warnings",
+                "how",
+                "reason",
+                "changes",
+                "corrections",
             ],
         )
         self.sections = Table(Section, ["program", "number", "title", "parent", "position", "text"])
@@ -541,8 +545,9 @@ class _Run:
             moment,
         )
         version = self.w.versions.add(
-            pk, 1, f"{number}.docx", "0" * 64, moment, as_json({"synthetic": True}), as_json([])
-        )
+            pk, 1, f"{number}.docx", "0" * 64, moment, as_json({"synthetic": True}), as_json([]),
+            "document", "", as_json([]), as_json([]),
+        )  # fmt: skip
         return pk, version
 
     def _provincial_program(self, province: _Province, groups: dict) -> int:
