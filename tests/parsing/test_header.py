@@ -370,3 +370,13 @@ def test_a_document_without_a_header_gives_nulls() -> None:
         "",
     )
     assert (draft.signer.title, draft.signer.name) == (None, None)
+
+
+def test_a_name_in_capitals_that_ends_on_a_head_or_place_word_is_still_written_out():
+    """A header line cut short ("... SỞ", "... THÀNH") must not break the reading: the last
+    word has nothing after it to pair with (hypothesis found "SỞ" alone raised IndexError)."""
+    from theodoi.parsing.frontmatter import readable_name
+
+    assert readable_name("SỞ") == "Sở"
+    assert readable_name("ỦY BAN NHÂN DÂN TỈNH") == "Ủy ban nhân dân tỉnh"
+    assert readable_name("BAN CHỈ ĐẠO CỦA BỘ") == "Ban Chỉ đạo của bộ"

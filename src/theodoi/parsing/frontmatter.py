@@ -474,7 +474,8 @@ def readable_name(text: str) -> str:
             capital = False
             continue
         word = words[index]
-        pair = " ".join(words[index : index + 2])
+        # two words, only where there are two: a last word alone is never a "pair"
+        pair = " ".join(words[index : index + 2]) if index + 1 < len(words) else ""
         index += 1
         bare = word.strip(",.;")
         if bare in _ABBREVIATIONS:

@@ -345,7 +345,11 @@ def _owe(change: _Change, owed_before: set[int]) -> None:
 
 def _lock(task: Task) -> tuple[Program, Task]:
     program = Program.objects.select_for_update().get(pk=task.program_id)
-    locked = Task.objects.select_for_update().select_related("program", "lead").get(pk=task.pk)
+    locked = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("program", "lead")
+        .get(pk=task.pk)
+    )
     return program, locked
 
 
@@ -404,7 +408,7 @@ def amend_task(
             raise AmendmentError("Nhiệm vụ này đã bị bãi bỏ; không sửa được.")
         changes.program(program.pk)
         rows = list(
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .filter(task=task)
             .select_related("organization")
             .order_by("pk")
