@@ -46,5 +46,17 @@ def test_the_office_designates_a_lead_and_sets_a_time_in_place(page, demo):
     expect(page.locator("#time")).to_contain_text(f"31/12/{year}")
     expect(page.locator("#work")).to_contain_text(f"31/12/{year}")  # redrawn out of band
     shot(page, "amend-3-time")
+
+    page.get_by_role("link", name="Mọi lần điều chỉnh của chương trình").click()
+    third = page.locator("#v3")
+    expect(third).to_contain_text("Văn phòng")  # made by the office, not a document
+    expect(third).to_contain_text(WHY)
+    row = third.locator("tbody tr", has_text="B.III.1.1/2")
+    cells = row.locator("td")
+    expect(cells.nth(1)).to_contain_text("Thời gian")
+    expect(cells.nth(3)).to_have_text(f"Quý IV/{year}")  # after
+    expect(cells.nth(2)).not_to_have_text(f"Quý IV/{year}")  # before: the time as it was
+    expect(page.locator("#v2")).to_contain_text("Ban Tuyên giáo Tỉnh ủy")  # the lead set
+    shot(page, "amend-4-versions")
     assert not [line for line in console if "Refused" in line or "Content Security" in line]
     assert not [line for line in console if line.startswith("pageerror")]

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,14 +344,44 @@ def _owe(change: _Change, owed_before: set[int]) -> None:
         )  # fmt: skip
 
 
-def _lock(task: Task) -> tuple[Program, Task]:
-    program = Program.objects.select_for_update().get(pk=task.program_id)
-    locked = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("program", "lead")
-        .get(pk=task.pk)
-    )
-    return program, locked
+@dataclass
+class _Opened:
+    """What an amendment works on once opened: the locked program (and task), its day and
+    the office's reason."""
+
+    program: Program
+    task: Task | None
+    day: dt.date
+    reason: str
+
+
+@contextmanager
+def _amending(
+    user, reason: str | None, on: dt.date | None, *, task: Task | None = None,
+    program: Program | None = None,
+) -> Iterator[_Opened]:  # fmt: skip
+    """The steps every amendment opens with, in one transaction: the program locked before
+    the task (as the import and the lead's designation lock them), the policy asked on what
+    is locked, a reason required, and the program's kept figures forgotten when it closes
+    (only if it commits)."""
+    from theodoi.tracking.policy import Action, check
+    from theodoi.tracking.rollup_cache import changing_programs
+
+    with transaction.atomic(), set_actor(user), changing_programs() as changes:
+        program_pk = task.program_id if task is not None else program.pk
+        locked_program = Program.objects.select_for_update().get(pk=program_pk)
+        locked_task = None
+        if task is not None:
+            # only the task's row: PostgreSQL refuses to lock the nullable side of a join
+            locked_task = (
+                Task.objects.select_for_update(of=("self",))
+                .select_related("program", "lead")
+                .get(pk=task.pk)
+            )
+        check(user, Action.AMEND_PROGRAM, locked_task or locked_program)
+        opened = _Opened(locked_program, locked_task, on or timezone.localdate(), _reason(reason))
+        changes.program(program_pk)
+        yield opened
 
 
 def _version(
@@ -396,17 +427,10 @@ def amend_task(
     stays. ``on`` is the day it speaks from, today unless a test says otherwise. Raises
     AmendmentError (nothing written) for a change that cannot be made or changes nothing,
     PermissionDenied for whoever may not amend."""
-    from theodoi.tracking.policy import Action, check
-    from theodoi.tracking.rollup_cache import changing_programs
-
-    day = on or timezone.localdate()
-    with transaction.atomic(), set_actor(user), changing_programs() as changes:
-        program, task = _lock(task)
-        check(user, Action.AMEND_PROGRAM, task)
-        why = _reason(reason)
+    with _amending(user, reason, on, task=task) as opened:
+        program, task, day, why = opened.program, opened.task, opened.day, opened.reason
         if task.withdrawn_in_id is not None:
             raise AmendmentError("Nhiệm vụ này đã bị bãi bỏ; không sửa được.")
-        changes.program(program.pk)
         rows = list(
             Assignment.objects.select_for_update(of=("self",))
             .filter(task=task)
@@ -442,17 +466,10 @@ def amend_task(
 def withdraw_task(*, user, task: Task, reason: str, on: dt.date | None = None) -> ProgramVersion:
     """Withdraw a task (bãi bỏ): it stays, with its history, marked withdrawn by a new
     version; its open periods are withdrawn from the day (done ones stay done)."""
-    from theodoi.tracking.policy import Action, check
-    from theodoi.tracking.rollup_cache import changing_programs
-
-    day = on or timezone.localdate()
-    with transaction.atomic(), set_actor(user), changing_programs() as changes:
-        program, task = _lock(task)
-        check(user, Action.AMEND_PROGRAM, task)
-        why = _reason(reason)
+    with _amending(user, reason, on, task=task) as opened:
+        program, task, day, why = opened.program, opened.task, opened.day, opened.reason
         if task.withdrawn_in_id is not None:
             raise AmendmentError("Nhiệm vụ này đã bị bãi bỏ rồi.")
-        changes.program(program.pk)
         entry = {"task": task.key, "task_id": task.pk, "field": "withdrawn",
                  "before": task.text, "after": ""}  # fmt: skip
         version = _version(
@@ -516,14 +533,8 @@ def add_task(
     """Add a task the document forgot: in a section of the program (a ``Section`` or its
     number), with its text, its lead, its coordinating bodies and its time; each body owes
     the periods due from the day on. A new version records it (``added_in``)."""
-    from theodoi.tracking.policy import Action, check
-    from theodoi.tracking.rollup_cache import changing_programs
-
-    day = on or timezone.localdate()
-    with transaction.atomic(), set_actor(user), changing_programs() as changes:
-        program = Program.objects.select_for_update().get(pk=program.pk)
-        check(user, Action.AMEND_PROGRAM, program)
-        why = _reason(reason)
+    with _amending(user, reason, on, program=program) as opened:
+        program, day, why = opened.program, opened.day, opened.reason
         number = section.number if isinstance(section, Section) else (section or "").strip()
         place = program.sections.filter(number=number).first()
         if place is None:
@@ -540,7 +551,6 @@ def add_task(
         if any(o.pk == chief.pk for o in others):
             raise AmendmentError(f"{chief.name} là cơ quan chủ trì; không phối hợp được nữa.")
         spec, _ = read_time(program, time_text, on=day)
-        changes.program(program.pk)
         task = Task(
             program=program, section=place, key=_new_key(program, place), text=body,
             time=spec.to_dict(), time_text=spec.text[:500], time_kind=spec.kind,
