@@ -131,6 +131,9 @@ class ReportRevision(models.Model):
         verbose_name=_("người thực hiện"),
     )
     action = models.CharField(_("thao tác"), max_length=20)
+    # through what and from where: "web" (a signed-in session), "api:<token prefix>", "cli"
+    via = models.CharField(_("qua"), max_length=40, blank=True, default="")
+    address = models.GenericIPAddressField(_("từ địa chỉ"), null=True, blank=True)
     state = models.CharField(_("tiến độ"), max_length=20, choices=ReportState.choices)
     status = models.CharField(
         _("tình trạng xét duyệt"), max_length=20, choices=ReportStatus.choices
