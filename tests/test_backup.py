@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+import theodoi.backup
 from theodoi.api.tokens import create_token
 from theodoi.programs.models import Occurrence
 from theodoi.tracking.evidence import attach_file
@@ -243,35 +245,74 @@ def _changed_evidence(file: Path, copy: Path) -> None:
 
 
 def _from_a_newer_theodoi(file: Path, copy: Path) -> None:
+    """As a newer theodoi of this installation would write it: signed with the same key."""
+    with zipfile.ZipFile(file) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["migrations"]["tracking"].append("9999_from_the_future")
+    manifest_bytes = json.dumps(manifest).encode()
+    signature = theodoi.backup.sign_manifest(manifest_bytes, secret=settings.SECRET_KEY)
+
     def change(name, data):
-        if name != "manifest.json":
+        if name == "manifest.json":
+            return manifest_bytes
+        return json.dumps(signature).encode() if name == "signature.json" else data
+
+    _rewrite(file, copy, change)
+
+
+def _edit_rows(file: Path, copy: Path, member: str, edit, *, sign_with: str | None) -> None:
+    """A copy of a backup with ``edit(row)`` applied to each row of ``member`` and the
+    manifest's hashes recomputed, as someone who knows the format would; signed again with
+    ``sign_with`` (a key) or, with None, the signature left as it was."""
+    with zipfile.ZipFile(file) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        lines = archive.read(member).decode().splitlines()
+    lines = [json.dumps(edit(json.loads(line)), ensure_ascii=False) for line in lines]
+    data = ("\n".join(lines) + "\n").encode()
+    manifest["files"][member] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest_bytes = json.dumps(manifest).encode()
+
+    def change(name, old):
+        if name == member:
             return data
-        manifest = json.loads(data)
-        manifest["migrations"]["tracking"].append("9999_from_the_future")
-        return json.dumps(manifest).encode()
+        if name == "manifest.json":
+            return manifest_bytes
+        if name == "signature.json" and sign_with is not None:
+            return json.dumps(
+                theodoi.backup.sign_manifest(manifest_bytes, secret=sign_with)
+            ).encode()
+        return old
 
     _rewrite(file, copy, change)
 
 
 def _broken_reference(file: Path, copy: Path) -> None:
-    """Consistent-looking: the hashes agree, but a membership names a user who is not there,
-    which the database refuses only at the end of the transaction."""
-    member = "data/tracking.membership.jsonl"
+    """Consistent-looking, signed with the installation's key: the hashes and the signature
+    agree, but a membership names a user who is not there, which the database refuses only at
+    the end of the transaction."""
     with zipfile.ZipFile(file) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
-        lines = archive.read(member).decode().splitlines()
-    row = json.loads(lines[-1])
-    row["fields"]["user"] = 987654
-    lines[-1] = json.dumps(row, ensure_ascii=False)
-    data = ("\n".join(lines) + "\n").encode()
-    manifest["files"][member] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        last = json.loads(archive.read("data/tracking.membership.jsonl").splitlines()[-1])
 
-    def change(name, old):
-        if name == member:
-            return data
-        return json.dumps(manifest).encode() if name == "manifest.json" else old
+    def edit(row):
+        if row["pk"] == last["pk"]:
+            row["fields"]["user"] = 987654
+        return row
 
-    _rewrite(file, copy, change)
+    _edit_rows(file, copy, "data/tracking.membership.jsonl", edit, sign_with=settings.SECRET_KEY)
+
+
+def _staff_made_administrator(row: dict) -> dict:
+    if row["fields"]["username"] == "staff":
+        row["fields"].update(is_staff=True, is_superuser=True)
+    return row
+
+
+def _unsigned(file: Path, copy: Path) -> None:
+    """The backup as a theodoi from before signatures wrote it: no signature member."""
+    with zipfile.ZipFile(file) as old, zipfile.ZipFile(copy, "w") as new:
+        for name in old.namelist():
+            if name != "signature.json":
+                new.writestr(name, old.read(name))
 
 
 def test_a_damaged_file_is_refused_and_nothing_is_restored(backup_file, target, tmp_path):
@@ -307,3 +348,88 @@ def test_restore_over_data_is_refused_and_force_cannot_erase_the_audit_log(backu
         call_command("restore", str(backup_file))
     with pytest.raises(CommandError, match="nhật ký chỉ được ghi thêm"):
         call_command("restore", str(backup_file), "--force")
+
+
+def _is_administrator(contents: dict, username: str) -> bool:
+    (user,) = [row for row in contents["rows"]["auth.user"] if row["username"] == username]
+    return user["is_superuser"]
+
+
+def test_a_backup_edited_to_make_staff_an_administrator_is_refused(backup_file, target, tmp_path):
+    """The hashes recomputed, as anyone who reads the manifest can: only the signature, made
+    with a key that is not in the file, tells the edit apart."""
+    forged = tmp_path / "sua.zip"
+    _edit_rows(
+        backup_file, forged, "data/auth.user.jsonl", _staff_made_administrator, sign_with=None
+    )
+
+    result = target.theodoi("restore", str(forged))
+    assert result.returncode == 1, result.stdout
+    assert "chữ ký" in result.stderr and "đã bị thay đổi sau khi ký" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not any(target.contents()["rows"].values())
+
+    # No override lets it through: a signature this installation can check must match.
+    again = target.theodoi("restore", str(forged), "--trust-unsigned")
+    assert again.returncode == 1 and "đã bị thay đổi sau khi ký" in again.stderr
+    assert not any(target.contents()["rows"].values())
+
+    # Signed with another key (someone who made one up): refused as another installation's.
+    other = tmp_path / "ky-khac.zip"
+    _edit_rows(backup_file, other, "data/auth.user.jsonl", _staff_made_administrator,
+               sign_with="khóa-của-người-khác")  # fmt: skip
+    refused = target.theodoi("restore", str(other))
+    assert refused.returncode == 1 and "khóa khác" in refused.stderr, refused.stderr
+    assert "--key-from" in refused.stderr
+
+
+def test_a_backup_of_another_installation_restores_with_its_key(backup_file, target, tmp_path):
+    """A pilot moving to production: the new installation has its own key; the old one's key,
+    given with --key-from, checks the signature, and restore says which key it used."""
+    target.env["THEODOI_SECRET_KEY"] = "khóa-của-cài-đặt-mới-" + "x" * 40
+    refused = target.theodoi("restore", str(backup_file))
+    assert refused.returncode == 1
+    assert "khóa khác" in refused.stderr and "--key-from" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    wrong = tmp_path / "khoa-sai"
+    wrong.write_text("không-phải-khóa-này\n", encoding="utf-8")
+    result = target.theodoi("restore", str(backup_file), "--key-from", str(wrong))
+    assert result.returncode == 1 and "khóa khác" in result.stderr
+
+    missing = target.theodoi("restore", str(backup_file), "--key-from", str(tmp_path / "khong"))
+    assert missing.returncode == 1 and "không đọc được khóa" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert not any(target.contents()["rows"].values())
+
+    key = tmp_path / "secret-key"
+    key.write_text(settings.SECRET_KEY + "\n", encoding="utf-8")
+    result = target.theodoi("restore", str(backup_file), "--key-from", str(key))
+    assert result.returncode == 0, result.stderr
+    assert f"khóa trong {key}" in result.stdout and "Đã khôi phục" in result.stdout
+    assert target.contents()["rows"]["auth.user"]
+
+
+def test_an_unsigned_backup_restores_only_when_trusted_and_says_so(backup_file, target, tmp_path):
+    """A backup made before signatures (or with its signature removed, which is how one would
+    pass off an edited file) is refused; --trust-unsigned restores it, saying so."""
+    unsigned = tmp_path / "cu.zip"
+    _unsigned(backup_file, unsigned)
+    refused = target.theodoi("restore", str(unsigned))
+    assert refused.returncode == 1
+    assert "không có chữ ký" in refused.stderr and "--trust-unsigned" in refused.stderr
+    assert not any(target.contents()["rows"].values())
+
+    result = target.theodoi("restore", str(unsigned), "--trust-unsigned")
+    assert result.returncode == 0, result.stderr
+    assert "không kiểm tra chữ ký" in result.stdout.lower(), result.stdout
+    assert not _is_administrator(target.contents(), "staff")
+
+
+def test_a_backup_is_signed_with_the_installation_key(backup_file):
+    with zipfile.ZipFile(backup_file) as archive:
+        manifest = archive.read("manifest.json")
+        signature = json.loads(archive.read("signature.json"))
+    assert signature == theodoi.backup.sign_manifest(manifest, secret=settings.SECRET_KEY)
+    assert signature["algorithm"] == "HMAC-SHA256" and len(signature["signature"]) == 64
+    assert settings.SECRET_KEY not in json.dumps(signature)

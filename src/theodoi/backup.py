@@ -7,6 +7,14 @@ to each app, the row count of each model and the SHA-256 of every member. Primar
 kept; content types and permissions, which ``migrate`` recreates, are referred to by their
 natural keys. Sessions are left out: they are short-lived sign-ins, not data.
 
+``signature.json`` signs the manifest (and through its hashes every member) with an HMAC made
+from the installation's secret key (``SECRET_KEY``: THEODOI_SECRET_KEY, or the data folder's
+key). Hashes alone show damage, not intent: anyone can edit a row and recompute them. Without
+the key nobody can sign again, so a restore refuses a file edited after it was made, and one
+signed by another installation unless its key is given (``key_file``: a deliberate transfer) or
+the operator waives the check (``trust_unsigned``: a backup from before signatures, or one
+whose key is lost). A signature that a given key can check must match: nothing waives that.
+
 A restore checks the whole file before it touches anything, brings an empty database to the
 backup's migration state, loads every row in one transaction with the models as they were at
 that state, then migrates the rest of the way, so a backup made by an older theodoi restores
@@ -18,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -43,9 +52,12 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
 import theodoi
+from theodoi.private import FILE, private_folder
 
 FORMAT = "theodoi-backup/1"
 MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+SIGNING = "HMAC-SHA256"
 # Rows migrate makes itself (referred to by natural key), and sign-ins that should not outlive
 # the installation they were made on.
 NOT_SAVED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
@@ -64,6 +76,8 @@ class Summary:
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
     replaced: dict[str, int] = field(default_factory=dict)
+    # How the signature was checked, for the person restoring: see _check_signature.
+    signature: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -143,6 +157,26 @@ class _HashingWriter(io.RawIOBase):
         return len(data)
 
 
+def _signing_key(secret: str) -> bytes:
+    """A key for backups alone, derived from the secret key, so a signature made here can
+    never be passed off as a session's or a CSRF token's (which Django signs with the key)."""
+    return hmac.new(
+        secret.encode("utf-8"), b"theodoi-backup/1 signing key", hashlib.sha256
+    ).digest()
+
+
+def key_id(secret: str) -> str:
+    """A short name of a key, written beside the signature, that tells 'signed by another
+    installation' from 'changed after signing' without revealing the key."""
+    return hmac.new(_signing_key(secret), b"key id", hashlib.sha256).hexdigest()[:16]
+
+
+def sign_manifest(manifest: bytes, *, secret: str) -> dict:
+    """The contents of ``signature.json`` for the manifest's exact bytes."""
+    mac = hmac.new(_signing_key(secret), manifest, hashlib.sha256).hexdigest()
+    return {"algorithm": SIGNING, "key": key_id(secret), "signature": mac}
+
+
 def saved_models() -> list[type[models.Model]]:
     """The models a backup holds: every concrete, managed model of every app, many-to-many
     tables included (with their own ids), in a stable order."""
@@ -173,10 +207,11 @@ def _media_files(root: Path) -> Iterator[tuple[Path, str]]:
 
 
 def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
-    """Write the database and the uploaded files to ``target``. The file appears only when
-    complete: it is written beside it under a temporary name and renamed at the end."""
+    """Write the database and the uploaded files to ``target``, signed with the secret key.
+    The file appears only when complete: it is written beside it under a temporary name and
+    renamed at the end; it and any folder made for it are readable by their owner only."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     connection = connections[using]
     summary = Summary()
     manifest: dict = {
@@ -221,7 +256,10 @@ def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
                     "size": writer.size,
                 }
                 summary.files += 1
-            archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+            archive.writestr(MANIFEST, manifest_bytes)
+            signature = sign_manifest(manifest_bytes, secret=settings.SECRET_KEY)
+            archive.writestr(SIGNATURE, json.dumps(signature, indent=1))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -275,27 +313,120 @@ def _refuse(path: Path, message: str) -> BackupError:
     return BackupError(_("%(file)s: %(message)s") % {"file": path, "message": message})
 
 
-def read_manifest(path: Path | str) -> dict:
-    """The manifest of a backup, after checking the file whole: a ZIP, of our format, every
-    member present with the size and SHA-256 the manifest gives. Raises BackupError."""
+def read_key_file(path: Path | str) -> str:
+    """The secret key kept in a file (another installation's THEODOI_SECRET_KEY_FILE or its
+    data folder's ``secret-key``), for ``restore(key_file=...)``. Raises BackupError."""
     path = Path(path)
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or _("không phải tệp văn bản")
+        raise _refuse(path, _("không đọc được khóa (%(reason)s).") % {"reason": reason}) from None
+    if not key:
+        raise _refuse(path, _("không đọc được khóa (tệp trống)."))
+    return key
+
+
+def _check_signature(
+    path: Path, manifest: bytes, signature: bytes | None, *, keys: dict[str, str], trust: bool
+) -> str:
+    """Whether the manifest was signed by one of ``keys`` (a description for a person -> the
+    key); what to tell the person restoring. Raises BackupError when it was changed after
+    signing (always), or when no key given can check it (unless ``trust``)."""
+    try:
+        found = json.loads(signature.decode("utf-8")) if signature is not None else None
+    except (UnicodeDecodeError, ValueError):
+        found = {}
+    if found is not None and not isinstance(found, dict):
+        found = {}
+    known = {key_id(secret): (where, secret) for where, secret in reversed(keys.items())}
+    if found is not None and found.get("key") in known and found.get("algorithm") == SIGNING:
+        where, secret = known[found["key"]]
+        expected = sign_manifest(manifest, secret=secret)["signature"]
+        if not hmac.compare_digest(expected, str(found.get("signature", ""))):
+            raise _refuse(
+                path,
+                _(
+                    "chữ ký không khớp: nội dung tệp sao lưu đã bị thay đổi sau khi ký (%(key)s); "
+                    "không khôi phục gì. Hãy dùng một bản sao lưu khác."
+                )
+                % {"key": where},
+            )
+        return _("Chữ ký của tệp sao lưu hợp lệ (%(key)s).") % {"key": where}
+    if found is None:
+        problem = _(
+            "tệp sao lưu không có chữ ký (do theodoi trước khi có chữ ký tạo, hoặc chữ ký đã bị "
+            "gỡ bỏ)"
+        )
+    elif found.get("key") and found.get("algorithm") == SIGNING:
+        problem = _("tệp sao lưu được ký bằng khóa khác (của một cài đặt khác)")
+    else:
+        problem = _("chữ ký của tệp sao lưu không đọc được")
+    if trust:
+        return _(
+            "Cảnh báo: KHÔNG kiểm tra chữ ký: %(problem)s; khôi phục theo --trust-unsigned, "
+            "không có gì bảo đảm nội dung chưa bị sửa."
+        ) % {"problem": problem}
+    raise _refuse(
+        path,
+        _(
+            "%(problem)s; không khôi phục gì. Để chuyển dữ liệu từ cài đặt khác, chỉ ra tệp "
+            "chứa khóa bí mật của cài đặt đó bằng --key-from TỆP; nếu chắc chắn tệp do chính "
+            "anh/chị tạo và được giữ an toàn, thêm --trust-unsigned để bỏ qua kiểm tra chữ ký."
+        )
+        % {"problem": problem},
+    )
+
+
+def read_manifest(
+    path: Path | str,
+    *,
+    keys: dict[str, str] | None = None,
+    trust_unsigned: bool = False,
+    summary: Summary | None = None,
+) -> dict:
+    """The manifest of a backup, after checking the file whole: a ZIP, of our format, signed
+    by one of ``keys`` (by default the installation's own key), every member present with the
+    size and SHA-256 the manifest gives. Raises BackupError."""
+    path = Path(path)
+    if keys is None:
+        keys = {_("khóa của cài đặt này"): settings.SECRET_KEY}
     if not path.is_file():
         raise _refuse(path, _("không tìm thấy tệp sao lưu."))
     try:
         with zipfile.ZipFile(path) as archive:
             try:
-                manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+                manifest_bytes = archive.read(MANIFEST)
             except KeyError:
                 raise _refuse(
                     path, _("không phải tệp sao lưu của theodoi (thiếu manifest.json).")
                 ) from None
+            manifest = json.loads(manifest_bytes.decode("utf-8"))
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise _refuse(
                     path,
                     _("định dạng sao lưu không được hỗ trợ (cần %(format)s).") % {"format": FORMAT},
                 )
+            names = set(archive.namelist())
+            signature = archive.read(SIGNATURE) if SIGNATURE in names else None
+            note = _check_signature(
+                path, manifest_bytes, signature, keys=keys, trust=trust_unsigned
+            )
+            if summary is not None:
+                summary.signature = note
             listed = manifest.get("files") or {}
-            present = set(archive.namelist()) - {MANIFEST}
+            if (
+                not isinstance(listed, dict)
+                or not all(isinstance(entry, dict) for entry in listed.values())
+                or not isinstance(manifest.get("models", {}), dict)
+            ):
+                raise _refuse(path, _("manifest.json không đúng định dạng; không khôi phục gì."))
+            for entry in manifest.get("models", {}).values():
+                if not isinstance(entry, dict) or entry.get("member") not in listed:
+                    raise _refuse(
+                        path, _("manifest.json không đúng định dạng; không khôi phục gì.")
+                    )
+            present = names - {MANIFEST, SIGNATURE}
             if missing := sorted(set(listed) - present):
                 raise _refuse(path, _("tệp sao lưu thiếu %(member)s.") % {"member": missing[0]})
             if extra := sorted(present - set(listed)):
@@ -394,19 +525,29 @@ def restore(
     source: Path | str,
     *,
     force: bool = False,
+    key_file: Path | str | None = None,
+    trust_unsigned: bool = False,
     using: str = DEFAULT_DB_ALIAS,
     say: Callable[[str], None] = lambda message: None,
 ) -> Summary:
     """Restore a backup into an empty database (``force`` replaces what is there, after
-    ``say`` has listed it). Nothing is changed unless the whole file checks out; rows are loaded
-    in one transaction, and the uploaded files are put in place only once it has committed."""
+    ``say`` has listed it). The signature is checked with this installation's key, and with
+    the key in ``key_file`` for a backup of another installation; ``trust_unsigned`` restores
+    one no key here can check. ``say`` is told how it was checked. Nothing is changed unless
+    the whole file checks out; rows are loaded in one transaction, and the uploaded files are
+    put in place only once it has committed."""
     source = Path(source).resolve()
-    manifest = read_manifest(source)
+    keys = {_("khóa của cài đặt này"): settings.SECRET_KEY}
+    if key_file is not None:
+        keys[_("khóa trong %(file)s") % {"file": key_file}] = read_key_file(key_file)
+    summary = Summary()
+    manifest = read_manifest(source, keys=keys, trust_unsigned=trust_unsigned, summary=summary)
+    say(summary.signature)
     connection = connections[using]
     loader = MigrationLoader(connection, ignore_no_migrations=True)
     targets = _migration_targets(source, manifest, loader)
     existing = _existing_rows(connection)
-    summary = Summary(replaced=existing)
+    summary.replaced = existing
     if existing:
         if not force:
             raise _refuse(
@@ -445,7 +586,7 @@ def restore(
     state_apps = loader.project_state(targets).apps if targets else global_apps
 
     media_root = Path(settings.MEDIA_ROOT)
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=_ensure(media_root.parent)))
+    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=private_folder(media_root.parent)))
     try:
         from auditlog.context import disable_auditlog
 
@@ -465,8 +606,8 @@ def restore(
                     if not member.startswith("media/"):
                         continue
                     destination = _inside(staging, member.removeprefix("media/"), source)
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(member) as stream, destination.open("wb") as out:
+                    private_folder(destination.parent)
+                    with archive.open(member) as stream, _private_output(destination) as out:
                         shutil.copyfileobj(stream, out, CHUNK)
                     summary.files += 1
             _reset_sequences(connection, state_apps, manifest)
@@ -474,7 +615,7 @@ def restore(
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 destination = media_root / path.relative_to(staging)
-                destination.parent.mkdir(parents=True, exist_ok=True)
+                private_folder(destination.parent)
                 os.replace(path, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -497,9 +638,12 @@ def _database_errors(source: Path) -> Iterator[None]:
         ) from error
 
 
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _private_output(path: Path) -> IO[bytes]:
+    """A new file open for writing, 0600 from the start (an uploaded file, as the server
+    stores them: FILE_UPLOAD_PERMISSIONS)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE)
+    os.fchmod(descriptor, FILE)
+    return os.fdopen(descriptor, "wb")
 
 
 def _inside(root: Path, relative: str, source: Path) -> Path:

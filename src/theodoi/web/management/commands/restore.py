@@ -1,4 +1,5 @@
-"""`theodoi restore FILE`: a backup made by `theodoi backup`, into an empty database."""
+"""`theodoi restore FILE`: a backup made by `theodoi backup`, into an empty database, once its
+signature is checked (``--key-from``: another installation's; ``--trust-unsigned``: none)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from theodoi.backup import BackupError, restore
 
 class Command(BaseCommand):
     help = (
-        "Khôi phục một tệp sao lưu vào cơ sở dữ liệu trống (kiểm tra toàn bộ tệp trước, "
-        "nạp trong một giao dịch)."
+        "Khôi phục một tệp sao lưu vào cơ sở dữ liệu trống (kiểm tra chữ ký và toàn bộ tệp "
+        "trước, nạp trong một giao dịch)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -20,10 +21,32 @@ class Command(BaseCommand):
             action="store_true",
             help="thay toàn bộ dữ liệu đang có (liệt kê trước những gì sẽ bị thay)",
         )
+        parser.add_argument(
+            "--key-from",
+            metavar="TỆP",
+            help=(
+                "tệp chứa khóa bí mật của cài đặt đã tạo bản sao lưu (chuyển dữ liệu sang cài "
+                "đặt khác): chữ ký được kiểm tra bằng khóa đó"
+            ),
+        )
+        parser.add_argument(
+            "--trust-unsigned",
+            action="store_true",
+            help=(
+                "khôi phục cả khi không kiểm tra được chữ ký (bản sao lưu cũ chưa có chữ ký, "
+                "hoặc khóa đã mất); một chữ ký kiểm tra được mà không khớp vẫn bị từ chối"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         try:
-            summary = restore(options["file"], force=options["force"], say=self.stdout.write)
+            summary = restore(
+                options["file"],
+                force=options["force"],
+                key_file=options["key_from"],
+                trust_unsigned=options["trust_unsigned"],
+                say=self.stdout.write,
+            )
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
