@@ -44,3 +44,20 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class RateCount(models.Model):
+    """One caller's calls in its current window of the API's rate limit (``api.rate``): a row
+    that each call moves on in one UPDATE, so that the count is exact however many threads
+    and server processes call at once."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    started = models.DateTimeField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("lượt gọi API")
+        verbose_name_plural = _("lượt gọi API")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
