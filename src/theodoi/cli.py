@@ -8,6 +8,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from theodoi.private import private_file, private_folder, write_private
+
 # Commands that never touch the data folder, so running them leaves no "data/" behind.
 _NO_DATA = {"parse", "help", "--help", "-h", "version", "--version"}
 # Commands that answer requests: they start only with a key the operator configured
@@ -31,8 +33,7 @@ def _folder_secret(data_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(50)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, key + "\n")
     return key
 
 
@@ -54,8 +55,17 @@ def _provide_secret(args: list[str]) -> None:
         os.environ["THEODOI_SECRET_KEY"] = secrets.token_urlsafe(50)
         return
     folder = Path(os.environ.get("THEODOI_DATA_DIR", Path.cwd() / "theodoi-data")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ["THEODOI_SECRET_KEY"] = _folder_secret(folder)
+    os.environ["THEODOI_SECRET_KEY"] = _folder_secret(private_folder(folder))
+
+
+def _private_data(data_folder: Path, database: dict) -> None:
+    """The data folder (0700) and, on SQLite, the database file (0600; its journal files take
+    its mode), made before SQLite would make the file itself, readable by everyone under the
+    usual umask 022. SQLite creates its file, not the folder it lives in."""
+    private_folder(data_folder)
+    name = str(database.get("NAME") or "")
+    if database.get("ENGINE") == "django.db.backends.sqlite3" and name and ":memory:" not in name:
+        private_file(private_folder(Path(name).parent) / Path(name).name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -80,8 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"theodoi: {error}\n")
         raise SystemExit(2) from None
     if args and args[0] not in _NO_DATA:
-        # SQLite creates its file, not the folder it lives in.
-        data_folder.mkdir(parents=True, exist_ok=True)
+        _private_data(data_folder, settings.DATABASES["default"])
     from django.db import DatabaseError
 
     try:

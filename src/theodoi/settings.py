@@ -143,7 +143,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "theodoi.wsgi.application"
 
 # SQLite in the data folder unless DATABASE_URL names another database (PostgreSQL).
-# (cli.main creates the data folder before a command that may use it.)
+# (cli.main creates the data folder, 0700, and the file, 0600, before a command uses them.)
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if not _database_url:
     _database_url = f"sqlite:///{DATA_DIR / 'theodoi.sqlite3'}"
@@ -366,8 +366,9 @@ LOGGING = {
 # Uploads: up to 2.5 MB a file is read in memory, larger ones stream to a temporary file;
 # each kind of upload then checks its own limit (evidence 20 MB: THEODOI_MAX_UPLOAD_BYTES;
 # program import 20 MB: THEODOI_IMPORT_MAX_BYTES; spreadsheet 5 MB: THEODOI_SHEET_MAX_BYTES).
-# A form's fields other than files may not exceed 2.5 MB. Stored files are not world-readable.
+# A form's fields other than files may not exceed 2.5 MB. Stored files are readable by their
+# owner only, whatever the umask, as is the data folder (theodoi/private.py).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_PERMISSIONS = 0o640
-FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -79,7 +79,8 @@ def send(client: Client, occurrence: Occurrence, upload: SimpleUploadedFile):
 def test_upload_settings_are_sensible():
     assert production.FILE_UPLOAD_MAX_MEMORY_SIZE <= 5 * 1024 * 1024  # larger: a temporary file
     assert production.DATA_UPLOAD_MAX_MEMORY_SIZE <= 5 * 1024 * 1024
-    assert production.FILE_UPLOAD_PERMISSIONS == 0o640
+    assert production.FILE_UPLOAD_PERMISSIONS == 0o600  # tests/test_private_files.py
+    assert production.FILE_UPLOAD_DIRECTORY_PERMISSIONS == 0o700
     media, static = Path(production.MEDIA_ROOT), Path(production.STATIC_ROOT)
     assert not media.is_relative_to(static) and not static.is_relative_to(media)
 

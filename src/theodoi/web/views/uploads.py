@@ -15,6 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpRequest
 
+from theodoi.private import private_folder
+
 KEEP_FOR = dt.timedelta(days=1)  # uploads never confirmed are removed after this
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -25,9 +27,7 @@ class PendingUploads:
     session_key: str
 
     def folder(self) -> Path:
-        folder = Path(settings.DATA_DIR) / self.folder_name
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return private_folder(Path(settings.DATA_DIR) / self.folder_name)
 
     def new_token(self) -> str:
         """A fresh name for an upload; first removes the uploads nobody confirmed in time."""
