@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 
+from tests.append_only import flush_let_through
 from theodoi.orgs.models import Organization
 from theodoi.orgs.registry import load_registry_file
 from theodoi.parsing import example_path
@@ -26,6 +27,14 @@ ACCOUNTS = {  # username: (body, role)
     "staff": ("qn.btctu", Role.STAFF),
     "outsider": ("qn.btgtu", Role.STAFF),  # Ban Tuyên giáo: another body
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _append_only_flush():
+    """A transactional test's own teardown flush goes through the triggers of the audit log
+    and the report history (tests/append_only.py); nothing else does."""
+    with flush_let_through():
+        yield
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 
 import theodoi
 from theodoi.private import FILE, private_folder
+from theodoi.tracking.append_only import TABLES as APPEND_ONLY
 
 FORMAT = "theodoi-backup/1"
 MANIFEST = "manifest.json"
@@ -558,15 +559,20 @@ def restore(
                 )
                 % {"rows": _describe(existing)},
             )
-        if "auditlog.logentry" in existing:
-            raise _refuse(
-                source,
-                _(
-                    "cơ sở dữ liệu đã có nhật ký thay đổi (%(count)s dòng), mà nhật ký chỉ được ghi "
-                    "thêm, không xóa được; hãy khôi phục vào một cơ sở dữ liệu mới."
+        kept = {  # append-only (tracking.append_only): no flush can empty them
+            "auditlog.logentry": _("nhật ký thay đổi (%(count)s dòng), mà nhật ký"),
+            "tracking.reportrevision": _("lịch sử báo cáo (%(count)s phiên bản), mà lịch sử"),
+        }
+        for label, what in kept.items():
+            if label in existing:
+                raise _refuse(
+                    source,
+                    _(
+                        "cơ sở dữ liệu đã có %(what)s chỉ được ghi thêm, không xóa được; hãy "
+                        "khôi phục vào một cơ sở dữ liệu mới."
+                    )
+                    % {"what": what % {"count": existing[label]}},
                 )
-                % {"count": existing["auditlog.logentry"]},
-            )
         if sorted(targets) != sorted(loader.graph.leaf_nodes()):
             raise _refuse(
                 source,
@@ -597,7 +603,7 @@ def restore(
                     for model in [*saved_models(), global_apps.get_model("sessions", "Session")]
                 ]
                 for statement in connection.ops.sql_flush(
-                    no_style(), [t for t in tables if t != "auditlog_logentry"], allow_cascade=True
+                    no_style(), [t for t in tables if t not in APPEND_ONLY], allow_cascade=True
                 ):
                     connection.cursor().execute(statement)
             _load_rows(source, manifest, state_apps, using, summary)

@@ -7,7 +7,8 @@ services (``reports``, ``extensions``, ``evidence``), which ask the policy and k
 a status as of any date is read from. An evidence file is downloaded only through
 ``evidence.open_file``, which asks the policy first; the admin never links to the storage
 directly. Memberships are the administrators' (MANAGE_ORGANIZATIONS). The whole audit log
-(auditlog's own admin, replaced here) is listed for VIEW_AUDIT, and only read.
+(auditlog's own admin, replaced here) is listed for VIEW_AUDIT, and only read. Django's user
+admin is kept, except that it will not delete a person the audit log names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -22,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_policy import PolicyAdminMixin
+from .admin_policy import KeepsHistoryMixin, PolicyAdminMixin
 from .evidence import open_file
 from .extensions import ExtensionError, decide_extension
 from .models import EvidenceFile, Extension, Membership, ProgressReport, ReportRevision
@@ -174,3 +177,13 @@ class AuditLogAdmin(PolicyAdminMixin, LogEntryAdmin):
 if admin.site.is_registered(LogEntry):
     admin.site.unregister(LogEntry)
 admin.site.register(LogEntry, AuditLogAdmin)
+
+
+class PersonAdmin(KeepsHistoryMixin, UserAdmin):
+    """Django's user admin, except that a person named in the audit log is deactivated, not
+    deleted (the log's actor would be blanked out)."""
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PersonAdmin)

@@ -25,13 +25,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 
+from .append_only import kept_rows
 from .audit import describe, history
 from .policy import Action, AnyUser, actor_of, allows, check
 
 HISTORY_PER_PAGE = 100
 
 
-class PolicyAdminMixin:
+class KeepsHistoryMixin:
+    """A deletion that would remove or change rows of the append-only tables (a task's
+    reports' revisions, a person's audit entries) is shown as protected and not done, rather
+    than refused by the database on confirmation (``append_only.kept_rows``)."""
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*protected, *kept_rows(objs)]
+
+
+class PolicyAdminMixin(KeepsHistoryMixin):
     """Permissions and rows from the policy. Put it first among a ModelAdmin's bases.
 
     - ``view_action``: the action that sees a row, asked about ``asks_about`` of the row (an

@@ -9,8 +9,11 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Theo dõi thực hiện")
 
     def ready(self) -> None:
-        from . import rollup_cache
+        from django.db.models.signals import post_migrate
+
+        from . import append_only, checks, rollup_cache  # noqa: F401 (checks registers itself)
         from .audit import register_models
 
         register_models()
         rollup_cache.connect()
+        post_migrate.connect(append_only.reinstall_after_migrate, sender=self)
