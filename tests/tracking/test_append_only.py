@@ -238,6 +238,13 @@ def docs_grants(role: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def test_the_readme_grants_what_the_docs_grant():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sql\n((?:(?!```).)*GRANT USAGE ON SCHEMA.*?)```", readme, re.S).group(1)
+    statements = [" ".join(s.split()) for s in block.split(";") if s.strip()]
+    assert statements == [" ".join(s.split()) for s in docs_grants("theodoi_app")]
+
+
 def make_role(cursor, *, login: bool = False) -> str:
     name = f"theodoi_app_{uuid.uuid4().hex[:10]}"
     cursor.execute(f'CREATE ROLE "{name}" {"LOGIN" if login else "NOLOGIN"}')
