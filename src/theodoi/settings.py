@@ -114,7 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "theodoi.web.twofactor.TwoFactorMiddleware",  # mandatory two-factor (THEODOI_REQUIRE_2FA)
-    "auditlog.middleware.AuditlogMiddleware",
+    # Who, through what, from where, for the audit (in place of auditlog's own middleware).
+    "theodoi.web.channel.ChannelMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -283,8 +284,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 
-# The cache (the API's rate counts) is shared by every server process: a table of the database
-# (made by `theodoi migrate`), so several `theodoi serve` processes count together.
+# The cache is shared by every server process: a table of the database (made by `theodoi
+# migrate`). (The API's rate counts are rows of their own: api.rate.)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -301,6 +302,10 @@ if not (_calls.isdigit() and int(_calls) > 0) or _window.lstrip("0123456789") no
     raise ImproperlyConfigured(
         f"THEODOI_API_RATE must read like 600/m (calls per s, m, h or d), not {THEODOI_API_RATE!r}"
     )
+
+# API tokens a person may make in an hour (revoked ones count), and keep live at once.
+THEODOI_TOKENS_PER_HOUR = _positive("THEODOI_TOKENS_PER_HOUR", "5")
+THEODOI_TOKENS_LIVE = _positive("THEODOI_TOKENS_LIVE", "20")
 
 # Reminders: days before a due date to remind, and the weekday (0 = Monday) for overdue work.
 THEODOI_REMIND_DAYS = _integers("THEODOI_REMIND_DAYS", "7,3,1")

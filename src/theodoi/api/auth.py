@@ -1,6 +1,7 @@
 """Who is calling: a bearer token (``Authorization: Bearer td_…``) or the web's own session
 (with its CSRF token on anything that changes data). Both end at a Django user, and every
-endpoint then asks the same permission policy as the web."""
+endpoint then asks the same permission policy as the web. A token's calls are recorded as
+through that token ("api:<prefix>", ``theodoi.acting``), from the request's address."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
+
+from theodoi.acting import API, narrow
 
 from .tokens import user_for_token
 
@@ -22,6 +25,7 @@ class TokenAuth(HttpBearer):
         user, row = found
         request.user = user
         request.api_token = row
+        narrow(f"{API}{row.prefix}", actor=user)
         return row
 
 

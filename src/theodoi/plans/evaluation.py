@@ -29,12 +29,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from theodoi.acting import acting
 from theodoi.orgs.models import Organization
 from theodoi.programs.models import Occurrence, Program
 from theodoi.tracking import status as rules
@@ -165,7 +165,7 @@ def scale_for(program: Program) -> EvaluationScale:
 def set_scale(*, user, program: Program, **thresholds: int) -> EvaluationScale:
     """Store the program's thresholds (percent), checked: each within 0-100, a better level
     never asking less than a lower one. Raises ``ValidationError`` (nothing written)."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         check(user, Action.CONFIGURE_EVALUATION, program)
         scale = EvaluationScale.objects.select_for_update().filter(program=program).first()
         scale = scale or EvaluationScale(program=program)
@@ -331,7 +331,7 @@ def record_decision(
         raise EvaluationError(_("Cần chọn một cơ quan hoặc một người đứng đầu để xếp loại."))
     end_of_year(year)
     comment = unicodedata.normalize("NFC", comment.strip())
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         check(user, Action.EVALUATE, program)
         row = subject_row(program, year, organization=organization, leader=leader)
         figures = row.figures.to_dict()

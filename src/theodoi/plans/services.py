@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from theodoi.acting import acting
 from theodoi.orgs.models import Organization
 from theodoi.parsing.text import fold
 from theodoi.programs.models import Program, Task
@@ -73,7 +73,7 @@ def create_plan(
         parent_task = plan_task(under)
     elif parent_task.program_id != under.pk:
         raise PlanError(_("Nhiệm vụ này không thuộc chương trình đã chọn."), "parent_task")
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         leader = Leader.objects.filter(organization=organization, name_key=fold(name)).first()
         probe = PersonalPlan(leader=leader or Leader(organization=organization), under=under)
         check(user, Action.MANAGE_PERSONAL_PLAN, probe)
@@ -103,7 +103,7 @@ def update_plan(*, user, plan: PersonalPlan, title: str, deadline: dt.date | Non
     title = nfc(title)
     if not title:
         raise PlanError(_("Cần ghi tên kế hoạch."), "title")
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(plan)
         check(user, Action.MANAGE_PERSONAL_PLAN, plan)
         plan.title, plan.deadline = title, deadline
@@ -123,7 +123,7 @@ def add_item(
     """An item at the end of a draft plan."""
     values = _item_values(plan, text=text, due_date=due_date, start_date=start_date,
                           program_task=program_task)  # fmt: skip
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(plan)
         check(user, Action.MANAGE_PERSONAL_PLAN, plan)
         last = plan.items.order_by("-position").values_list("position", flat=True).first()
@@ -142,7 +142,7 @@ def update_item(
     """Change an item of a draft plan."""
     values = _item_values(item.plan, text=text, due_date=due_date, start_date=start_date,
                           program_task=program_task)  # fmt: skip
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(item.plan)
         check(user, Action.MANAGE_PERSONAL_PLAN, plan)
         for name, value in values.items():
@@ -153,7 +153,7 @@ def update_item(
 
 def remove_item(*, user, item: PlanItem) -> None:
     """Take an item out of a draft plan."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(item.plan)
         check(user, Action.MANAGE_PERSONAL_PLAN, plan)
         item.delete()
@@ -161,7 +161,7 @@ def remove_item(*, user, item: PlanItem) -> None:
 
 def submit_plan(*, user, plan: PersonalPlan, now: dt.datetime | None = None) -> PersonalPlan:
     """The draft goes to the body that approves it; it is no longer edited."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(plan)
         check(user, Action.MANAGE_PERSONAL_PLAN, plan)
         if not plan.items.exists():
@@ -193,7 +193,7 @@ def record_approval(
         raise PlanError(_("Cần ghi ngày thông qua."), "approved_on")
     if approved_on > timezone.localdate():
         raise PlanError(_("Ngày thông qua không thể ở tương lai."), "approved_on")
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(plan)
         check(user, Action.RECORD_PLAN_APPROVAL, plan)
         if approval_body is None:
@@ -228,7 +228,7 @@ def send_plan(
         raise PlanError(_("Cần ghi ngày gửi."), "sent_on")
     if sent_on > timezone.localdate():
         raise PlanError(_("Ngày gửi không thể ở tương lai."), "sent_on")
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         plan = _locked(plan)
         check(user, Action.SEND_PLAN, plan)
         if plan.approved_on and sent_on < plan.approved_on:
@@ -258,7 +258,7 @@ def acknowledge(
     *, user, recipient: PlanRecipient, note: str = "", now: dt.datetime | None = None
 ) -> PlanRecipient:
     """The receiving body confirms it has the plan, to follow up and supervise it."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         recipient = PlanRecipient.objects.select_for_update().get(pk=recipient.pk)
         check(user, Action.ACKNOWLEDGE_PLAN, recipient)
         recipient.acknowledged_at = now or timezone.now()

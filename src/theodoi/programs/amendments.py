@@ -40,11 +40,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
+from theodoi.acting import acting
 from theodoi.orgs.choose import find_bodies
 from theodoi.orgs.models import Organization
 from theodoi.parsing.model import TimeSpec
@@ -367,7 +367,7 @@ def _amending(
     from theodoi.tracking.policy import Action, check
     from theodoi.tracking.rollup_cache import changing_programs
 
-    with transaction.atomic(), set_actor(user), changing_programs() as changes:
+    with transaction.atomic(), acting(user), changing_programs() as changes:
         program_pk = task.program_id if task is not None else program.pk
         locked_program = Program.objects.select_for_update().get(pk=program_pk)
         locked_task = None

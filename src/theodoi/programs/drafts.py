@@ -32,12 +32,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from theodoi.acting import acting
 from theodoi.orgs.models import Kind, Level, Organization, OrgGroup
 from theodoi.orgs.registry import RESERVED_PREFIX, registry_from_database
 from theodoi.orgs.resolve import MappingError, add_alias, lookup_name
@@ -869,7 +869,7 @@ def confirm(
 ) -> Confirmed:
     """Import ``pending`` as corrected, in one transaction, and drop it. ``links``: for a
     lower-level program, task key -> parent task key chosen by the person ("" for none)."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         pending = PendingImport.objects.select_for_update().get(pk=pending.pk)
         created = _create_bodies(pending)
         aliases = _remember_aliases(pending)

@@ -1,7 +1,9 @@
 """The audit trail: every change to tasks, assignments, reports, extensions, memberships and
 organisations is recorded with who, when, the value before and after (django-auditlog's
-LogEntry). The record is append-only for everyone: the database itself refuses to change or
-delete an entry (triggers installed by this app's migration, on SQLite and PostgreSQL)."""
+LogEntry), through what (a web session, which API token, a command) and from where (the
+client's address): ``theodoi.acting`` puts both on every entry. The record is append-only for
+everyone: the database itself refuses to change or delete an entry (triggers installed by this
+app's migration, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from auditlog.registry import auditlog
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import BooleanField, Field, ForeignObjectRel, Model, QuerySet
 from django.utils.text import capfirst
+
+from theodoi import acting  # its receiver stamps every entry with the channel and address
 
 ACTIONS = {
     LogEntry.Action.CREATE: "Tạo mới",
@@ -59,6 +63,15 @@ class Entry:
     actor: str
     action: str
     changes: list[Change]
+    via: str = ""  # through what, for a person ("khóa API td_ab12cd34")
+    address: str = ""  # the client's address
+
+
+def channel(entry: LogEntry) -> tuple[str, str]:
+    """Through what and from where ``entry`` was made, for a person; empty where not recorded
+    (entries from before the channel was)."""
+    data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+    return acting.label(data.get("via")), entry.remote_addr or ""
 
 
 def describe(entry: LogEntry) -> Entry:
@@ -77,11 +90,14 @@ def describe(entry: LogEntry) -> Entry:
         else:
             before, after = [*change, "", ""][:2]
             changes.append(Change(label, _shown(field, before), _shown(field, after)))
+    via, address = channel(entry)
     return Entry(
         at=entry.timestamp,
         actor=str(entry.actor) if entry.actor is not None else "hệ thống",
         action=ACTIONS.get(entry.action, str(entry.action)),
         changes=changes,
+        via=via,
+        address=address,
     )
 
 

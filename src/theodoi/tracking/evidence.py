@@ -17,12 +17,13 @@ import secrets
 import unicodedata
 import zipfile
 
-from auditlog.context import set_actor
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+
+from theodoi.acting import acting
 
 from .models import EvidenceFile, ProgressReport
 from .policy import Action, check
@@ -167,7 +168,7 @@ def attach_file(
 ) -> EvidenceFile:
     """Attach ``upload`` to ``report`` as evidence, for a user who may edit the report."""
     now = now or timezone.now()
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         report = (
             ProgressReport.objects.select_for_update(of=("self",))
             .select_related("occurrence__assignment__task")

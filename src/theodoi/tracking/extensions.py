@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.utils import timezone
 
+from theodoi.acting import acting
 from theodoi.programs.models import Occurrence
 
 from .models import Extension
@@ -59,7 +59,7 @@ def request_extension(
     at most one request awaiting a decision at a time.
     """
     now = now or timezone.now()
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         # Locking the occurrence serialises two requests on it: one pending at a time.
         occurrence = (
             Occurrence.objects.select_for_update()
@@ -104,7 +104,7 @@ def decide_extension(
     The occurrence's own due date is not changed: the approval applies from ``decided_at``.
     """
     now = now or timezone.now()
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         locked = Extension.objects.select_for_update().get(pk=extension.pk)
         extension = Extension.objects.select_related("occurrence__assignment").get(pk=locked.pk)
         check(user, Action.DECIDE_EXTENSION, extension)

@@ -11,10 +11,10 @@ also choose a body not yet on the task); the admin through ``designate_lead``.
 
 from __future__ import annotations
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from theodoi.acting import acting
 from theodoi.orgs.models import Organization
 from theodoi.programs.models import DOING_ROLES, Assignment, Program, Task
 
@@ -44,7 +44,7 @@ def designate_lead(*, user, task: Task, organization: Organization, reason: str 
     """
     from theodoi.programs.amendments import AmendmentError, amend_task
 
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         # The program, then the task: the order ``amend_task`` locks them in.
         Program.objects.select_for_update().filter(pk=task.program_id).first()
         task = Task.objects.select_for_update().get(pk=task.pk)

@@ -12,10 +12,10 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from auditlog.context import set_actor
 from django.db import transaction
 from django.utils import timezone
 
+from theodoi.acting import acting, revision_fields
 from theodoi.parsing.references import find_references
 from theodoi.programs.models import Occurrence
 
@@ -69,7 +69,7 @@ def save_report(
         document_type=document_type, document_number=document_number,
         document_date=document_date, document_signer=document_signer,
     )  # fmt: skip
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         report = (
             ProgressReport.objects.select_for_update()
             .filter(occurrence=occurrence, organization=organization)
@@ -100,7 +100,7 @@ def submit_report(
 ) -> ProgressReport:  # fmt: skip
     """Send the report to the office. With ``sign_off`` the program asks for the head's
     approval first: the report waits for it."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         report = _locked(report, expected_version)
         check(user, Action.SUBMIT_REPORT, report)
         if report.state == ReportState.DONE and report.done_on is None:
@@ -113,7 +113,7 @@ def sign_off_report(
     *, user, report: ProgressReport, expected_version: int, now: dt.datetime | None = None
 ) -> ProgressReport:
     """The head of the body approves the report; it goes to the office."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         report = _locked(report, expected_version)
         check(user, Action.SIGN_OFF_REPORT, report)
         if report.status != ReportStatus.AWAITING_SIGNOFF:
@@ -127,7 +127,7 @@ def review_report(
     now: dt.datetime | None = None,
 ) -> ProgressReport:  # fmt: skip
     """The office confirms the report, or returns it with a comment for the body to amend."""
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         report = _locked(report, expected_version)
         check(user, Action.REVIEW_REPORT, report)
         if report.status != ReportStatus.SUBMITTED:
@@ -189,6 +189,7 @@ def _revise(report: ProgressReport, user, action: str, now: dt.datetime | None) 
         at=now or timezone.now(),
         by=user,
         action=action,
+        **revision_fields(),  # through what, from where
         state=report.state,
         status=report.status,
         done_on=report.done_on,

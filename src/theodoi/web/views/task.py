@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from theodoi import acting
 from theodoi.programs.amendments import office_versions_of
 from theodoi.programs.models import ROLE_FIELDS, Assignment, Occurrence, Section, Task
 from theodoi.tracking import audit
@@ -88,6 +89,8 @@ class AuditRow:
     actor: str
     action: str
     changes: list[tuple[str, str, str]]
+    via: str = ""  # through what ("khóa API td_ab12cd34")
+    address: str = ""  # from where
 
 
 TASK_RELATIONS = (
@@ -316,6 +319,7 @@ def reports(user, task: Task) -> list:
                 "revision": revision,
                 "action": REVISION_ACTIONS.get(revision.action, revision.action),
                 "comment": (revision.data or {}).get("review_comment", ""),
+                "via": acting.label(revision.via),
             }
             for revision in report.revisions.all()
         ]
@@ -339,22 +343,26 @@ def history(user, task: Task, assignments: list[Assignment]) -> list[AuditRow] |
             who = (a.organization or a.group) if a is not None else entry.object_repr
             entries.append((_("Phân công: %(body)s") % {"body": who}, entry))
     entries.sort(key=lambda pair: (pair[1].timestamp, pair[1].pk))
-    return [
-        AuditRow(
-            what=str(what),
-            at=entry.timestamp,
-            actor=str(entry.actor) if entry.actor is not None else str(_("hệ thống")),
-            action=str(AUDIT_ACTIONS.get(entry.action, entry.action)),
-            # A creation records every field as imported, all of it on this page already.
-            changes=[]
-            if entry.action == LogEntry.Action.CREATE
-            else [
-                (str(label), _value(values, 0), _value(values, 1))
-                for label, values in entry.changes_display_dict.items()
-            ],
-        )
-        for what, entry in entries
-    ]
+    return [_audit_row(str(what), entry) for what, entry in entries]
+
+
+def _audit_row(what: str, entry: LogEntry) -> AuditRow:
+    via, address = audit.channel(entry)
+    return AuditRow(
+        what=what,
+        at=entry.timestamp,
+        actor=str(entry.actor) if entry.actor is not None else str(_("hệ thống")),
+        action=str(AUDIT_ACTIONS.get(entry.action, entry.action)),
+        # A creation records every field as imported, all of it on this page already.
+        changes=[]
+        if entry.action == LogEntry.Action.CREATE
+        else [
+            (str(label), _value(values, 0), _value(values, 1))
+            for label, values in entry.changes_display_dict.items()
+        ],
+        via=via,
+        address=address,
+    )
 
 
 def _value(values, index: int) -> str:
