@@ -377,3 +377,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Reading an imported document within bounds (what a .docx or PDF may expand to, its pages and
+# objects, OCR, the time): THEODOI_IMPORT_MAX_<NAME> sets the bound <name>, e.g.
+# THEODOI_IMPORT_MAX_UNPACKED_MB=100; unset, the default of parsing/readers/limits.py holds
+# (docs/import.md lists them and why).
+THEODOI_IMPORT_LIMITS = {
+    name: _positive(f"THEODOI_IMPORT_MAX_{name.upper()}", "1")
+    for name in (
+        *("unpacked_mb", "members", "ratio", "xml_nodes", "xml_depth", "pages", "page_objects"),
+        *("content_mb", "ocr_pages", "ocr_seconds", "seconds"),
+    )
+    if os.environ.get(f"THEODOI_IMPORT_MAX_{name.upper()}", "").strip()
+}

@@ -12,15 +12,18 @@ from pathlib import Path
 from .blocks import ParseError
 from .document import parse_blocks
 from .model import ProgramDraft
-from .readers import read_file, read_text
+from .readers import Limits, read_file, read_text
 from .registry import Registry, example_registry, load_registry
 
 EXAMPLE_PROGRAM = "quang-ngai-chuong-trinh-hanh-dong-xx.md"
 
 
-def parse_file(path: str | Path, *, registry: Registry | None = None) -> ProgramDraft:
-    """Parse a .md/.txt/.docx/.pdf file. Raises ParseError when it cannot be read."""
-    return parse_blocks(read_file(path), registry)
+def parse_file(
+    path: str | Path, *, registry: Registry | None = None, limits: Limits | None = None
+) -> ProgramDraft:
+    """Parse a .md/.txt/.docx/.pdf file, read within ``limits`` (readers.limits; the defaults
+    when None). Raises ParseError when it cannot be read."""
+    return parse_blocks(read_file(path, limits=limits), registry)
 
 
 def parse_text(text: str, *, registry: Registry | None = None) -> ProgramDraft:
@@ -34,6 +37,7 @@ def example_path() -> Path:
 
 
 __all__ = [
+    "Limits",
     "ParseError",
     "ProgramDraft",
     "Registry",

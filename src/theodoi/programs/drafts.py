@@ -53,6 +53,7 @@ from .importer import (
     import_program,
     match_tasks,
     planned,
+    read_limits,
 )
 from .lineage import THRESHOLD, LineageError, LinkResult, link_lower_program
 from .models import PendingImport, Program, ReportingCycle
@@ -106,7 +107,7 @@ def receive(
 
 def _read(path: Path, name: str) -> ProgramDraft:
     try:
-        return parse_file(path, registry=registry_from_database())
+        return parse_file(path, registry=registry_from_database(), limits=read_limits())
     except ParseError as exc:
         raise DraftError(f"{name}: {exc}") from None
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,7 +37,7 @@ from rapidfuzz import fuzz
 from theodoi.orgs.models import Organization, OrgGroup
 from theodoi.orgs.registry import registry_from_database
 from theodoi.orgs.resolve import resolve_name
-from theodoi.parsing import parse_file
+from theodoi.parsing import Limits, parse_file
 from theodoi.parsing.model import ProgramDraft, TaskDraft
 from theodoi.parsing.text import fold
 
@@ -63,6 +64,12 @@ PROGRESS_EVERY = 50
 
 class ProgramImportError(Exception):
     """An import that cannot go on; the message says why, for a person."""
+
+
+def read_limits() -> Limits:
+    """The bounds every face reads a program document within: the readers' defaults, with
+    the setting THEODOI_IMPORT_LIMITS (THEODOI_IMPORT_MAX_* in the environment) over them."""
+    return Limits.from_settings(getattr(settings, "THEODOI_IMPORT_LIMITS", None))
 
 
 @dataclass
@@ -134,7 +141,7 @@ def import_program(
     if draft is None:
         if path is None:
             raise ValueError("import_program needs a path or a draft")
-        draft = parse_file(path, registry=registry_from_database())
+        draft = parse_file(path, registry=registry_from_database(), limits=read_limits())
     digest = digest or content_digest(draft)
     recorded = {
         "source_name": (source_name or (Path(path).name if path else ""))[:400],

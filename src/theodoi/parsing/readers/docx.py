@@ -3,15 +3,23 @@ Word shows it ("1.", "1.1.", "I.", "a)"), bullets as the paragraph's bullet."""
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from theodoi.parsing.blocks import Block, ParseError, Table
 from theodoi.parsing.readers.clean import Piece, assemble, clean, join_cell_lines
+from theodoi.parsing.readers.limits import Deadline, Limits
+from theodoi.parsing.readers.package import (
+    NOT_DOCX,
+    OFFICE_DOCUMENT,
+    RELS,
+    XmlBudget,
+    open_package,
+    read_part,
+    relationships,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -35,7 +43,6 @@ _SKIP = frozenset(
 
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 LEGACY_DOC = "tệp Word cũ (.doc): hãy mở bằng Word và lưu thành .docx (Save As > Word Document)"
-_NOT_DOCX = "không đọc được tệp .docx: tệp hỏng hoặc không phải tài liệu Word ({})"
 
 _BULLET_CHARS = frozenset("-–—+*•◦▪●○■□►▸➢➤❖✓✔·")
 
@@ -315,8 +322,9 @@ def paragraph_text(p: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, numbering: Numbering) -> None:
+    def __init__(self, numbering: Numbering, deadline: Deadline) -> None:
         self.numbering = numbering
+        self.deadline = deadline
         self.position = 0
         self.items: list[Piece | Table] = []
 
@@ -334,6 +342,7 @@ class _Reader:
 
     def body(self, parent: Any) -> None:
         for child in _block_children(parent):
+            self.deadline.check()
             if child.tag == _P:
                 self.position += 1
                 text, bullet, heading = self._paragraph(child)
@@ -397,38 +406,48 @@ def _block_children(parent: Any) -> Iterator[Any]:
                 yield from _block_children(content)
 
 
-def _open(data: bytes) -> Any:
-    import docx  # python-docx; imported here so the text readers do not pay for it
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+NUMBERING = RELS + "numbering"
+STYLES = RELS + "styles"
+MAIN = "word/document.xml"
 
+
+def _open(data: bytes, limits: Limits, deadline: Deadline) -> tuple[Any, Any, Any]:
+    """(body, numbering, styles) of a .docx: its main document's w:body and the two parts
+    the numbering is rendered from (None when missing), read within ``limits``."""
     if data.startswith(OLE_HEADER):
         raise ParseError(LEGACY_DOC)
     if not data.startswith(b"PK"):
-        raise ParseError(_NOT_DOCX.format("không phải tệp nén .docx"))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "word/document.xml" not in archive.namelist():
-                raise ParseError(_NOT_DOCX.format("thiếu word/document.xml"))
-        document = docx.Document(io.BytesIO(data))
-        part = document.part
-        parts = []
-        for rel in (RT.NUMBERING, RT.STYLES):
-            try:
-                parts.append(part.part_related_by(rel).element)
-            except (KeyError, AttributeError):
-                parts.append(None)
-    except ParseError:
-        raise
-    except Exception as exc:  # zipfile, lxml, python-docx: many kinds, one meaning
-        raise ParseError(_NOT_DOCX.format(type(exc).__name__)) from exc
-    return document.element.body, parts[0], parts[1]
+        raise ParseError(NOT_DOCX.format("không phải tệp nén .docx"))
+    archive = open_package(data, limits)
+    with archive:
+        if MAIN not in archive.namelist():
+            raise ParseError(NOT_DOCX.format("thiếu word/document.xml"))
+        budget = XmlBudget(limits, deadline)
+        main = relationships(archive, "", budget).get(OFFICE_DOCUMENT, MAIN)
+        related = relationships(archive, main, budget)
+        document = read_part(archive, main, budget)
+        if document is None:
+            raise ParseError(NOT_DOCX.format(f"thiếu {main}"))
+        body = document.find(W + "body")
+        if body is None:
+            raise ParseError(NOT_DOCX.format("thiếu phần thân w:body"))
+        numbering, styles = (
+            read_part(archive, related[kind], budget) if kind in related else None
+            for kind in (NUMBERING, STYLES)
+        )
+    return body, numbering, styles
 
 
-def read_docx_bytes(data: bytes) -> list[Block]:
-    body, numbering_el, styles_el = _open(data)
+def read_docx_bytes(
+    data: bytes, *, limits: Limits | None = None, deadline: Deadline | None = None
+) -> list[Block]:
+    """Blocks of a .docx's bytes, read within ``limits`` (the defaults when None)."""
+    limits = limits or Limits()
+    deadline = deadline or Deadline(limits.seconds)
+    body, numbering_el, styles_el = _open(data, limits, deadline)
     try:
-        reader = _Reader(Numbering(numbering_el, styles_el))
+        reader = _Reader(Numbering(numbering_el, styles_el), deadline)
         reader.body(body)
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-        raise ParseError(_NOT_DOCX.format(type(exc).__name__)) from exc
+        raise ParseError(NOT_DOCX.format(type(exc).__name__)) from exc
     return assemble(reader.items)

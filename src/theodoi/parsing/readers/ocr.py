@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from theodoi.parsing.blocks import ParseError
+from theodoi.parsing.readers.limits import number, refusal
 
 OCRMYPDF = "ocrmypdf"
 TESSERACT = "tesseract"
@@ -25,9 +26,7 @@ MISSING = (
     "chữ (apt-get install ocrmypdf tesseract-ocr-vie), hoặc dùng tệp .docx gốc"
 )
 FAILED = "PDF không có lớp văn bản (bản quét) và nhận dạng chữ (OCR) không thành công: {}"
-TIMED_OUT = (
-    "PDF không có lớp văn bản (bản quét) và nhận dạng chữ (OCR) quá {} giây: hãy chia nhỏ tệp"
-)
+TIMED_OUT = "PDF không có lớp văn bản (bản quét) và nhận dạng chữ (OCR) quá {} giây"
 NOTHING_FOUND = (
     "PDF không có lớp văn bản (bản quét) và nhận dạng chữ (OCR) không tìm thấy chữ nào: hãy quét "
     "lại rõ hơn (300 dpi) hoặc dùng tệp .docx gốc"
@@ -59,14 +58,18 @@ def available() -> bool:
     return bool(shutil.which(OCRMYPDF)) and tesseract is not None and _has_language(tesseract)
 
 
-def timeout_for(pages: int) -> int:
-    """Seconds allowed for a document: a minute to start, half a minute a page, at most 15
-    minutes (a web request or an import must end)."""
-    return min(60 + 30 * max(pages, 1), 900)
+MAX_SECONDS = 900  # Limits.ocr_seconds by default
 
 
-def recognise(data: bytes, *, pages: int = 1) -> bytes:
-    """The PDF ``data`` with a text layer recognised from its page images (Vietnamese).
+def timeout_for(pages: int, cap: int = MAX_SECONDS) -> int:
+    """Seconds allowed for a document: a minute to start, half a minute a page, at most
+    ``cap`` (15 minutes by default: a web request or an import must end)."""
+    return min(60 + 30 * max(pages, 1), cap)
+
+
+def recognise(data: bytes, *, pages: int = 1, seconds: int = MAX_SECONDS) -> bytes:
+    """The PDF ``data`` with a text layer recognised from its page images (Vietnamese), in
+    at most ``seconds`` (Limits.ocr_seconds).
 
     Raises ParseError with one line when the tools are missing, fail or take too long.
     """
@@ -74,7 +77,7 @@ def recognise(data: bytes, *, pages: int = 1) -> bytes:
     tesseract = shutil.which(TESSERACT)
     if ocrmypdf is None or tesseract is None or not _has_language(tesseract):
         raise ParseError(MISSING)
-    seconds = timeout_for(pages)
+    seconds = timeout_for(pages, seconds)
     with tempfile.TemporaryDirectory(prefix="theodoi-ocr-") as folder:
         source, target = Path(folder) / "scan.pdf", Path(folder) / "text.pdf"
         source.write_bytes(data)
@@ -95,7 +98,11 @@ def recognise(data: bytes, *, pages: int = 1) -> bytes:
                 command, capture_output=True, text=True, timeout=seconds, check=False, env=env
             )
         except subprocess.TimeoutExpired:
-            raise ParseError(TIMED_OUT.format(seconds)) from None
+            raise refusal(
+                "ocr_seconds",
+                TIMED_OUT.format(number(seconds)),
+                "hãy chia nhỏ tệp hoặc dùng tệp .docx gốc",
+            ) from None
         except OSError as exc:
             raise ParseError(FAILED.format(exc.strerror or exc)) from None
         if done.returncode != 0 or not target.exists():

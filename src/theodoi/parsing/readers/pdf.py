@@ -24,6 +24,7 @@ from theodoi.parsing.readers.clean import (
     is_all_caps,
     starts_paragraph,
 )
+from theodoi.parsing.readers.limits import BoundError, Deadline, Limits, number, refusal
 from theodoi.parsing.readers.ocr import NOTHING_FOUND, recognise
 from theodoi.parsing.text import is_lower_start
 
@@ -263,7 +264,9 @@ class _Grouper:
         return assemble(items)
 
 
-def _encrypted(exc: BaseException) -> bool:
+def _found(exc: BaseException, wanted: Any) -> BaseException | None:
+    """The first error in ``exc``'s causes, contexts and arguments for which ``wanted`` is
+    true (pdfplumber wraps pdfminer's errors, and pdfminer some of its own)."""
     seen: set[int] = set()
     stack: list[Any] = [exc]
     while stack:
@@ -271,38 +274,66 @@ def _encrypted(exc: BaseException) -> bool:
         if not isinstance(err, BaseException) or id(err) in seen:
             continue
         seen.add(id(err))
-        name = type(err).__name__
-        if "Password" in name or "Encrypt" in name:
-            return True
+        if wanted(err):
+            return err
         stack.extend([err.__cause__, err.__context__, *err.args])
-    return False
+    return None
 
 
-def read_pdf_bytes(data: bytes, *, ocr: bool = True) -> list[Block]:
+def _encrypted(err: BaseException) -> bool:
+    name = type(err).__name__
+    return "Password" in name or "Encrypt" in name
+
+
+def _refused_scan(pages: int, limits: Limits) -> BoundError:
+    return refusal(
+        "ocr_pages",
+        f"PDF không có lớp văn bản (bản quét) với {number(pages)} trang, quá giới hạn nhận "
+        f"dạng chữ (OCR) {number(limits.ocr_pages)} trang",
+        "hãy dùng tệp .docx gốc hoặc tách phần chương trình ra một tệp ngắn hơn",
+    )
+
+
+def _read_layer(data: bytes, limits: Limits, deadline: Deadline) -> tuple[list[Block], int, bool]:
+    """(blocks, pages, has images) of a PDF's text layer, within ``limits``."""
+    import pdfplumber
+
+    from theodoi.parsing.readers import pdfbounds  # pdfminer and pdfplumber: paid for here
+
+    entries: list[_Line | _TableAt] = []
+    images = False
+    with pdfbounds.decoding(limits, deadline), pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = pdfbounds.count_pages(pdf.doc, limits)
+        for index, page in enumerate(pdf.pages):
+            deadline.check()
+            pdfbounds.layout(page, limits, deadline)
+            page_entries, page_images = _page_entries(page, index)
+            entries.extend(page_entries)
+            images = images or page_images
+            page.close()
+    lines = [entry for entry in entries if isinstance(entry, _Line)]
+    blocks = _Grouper(lines).blocks(entries) if entries else []
+    return blocks, pages, images
+
+
+def read_pdf_bytes(data: bytes, *, ocr: bool = True, limits: Limits | None = None) -> list[Block]:
     """Blocks of a PDF; a PDF without any text is read through OCR unless ``ocr`` is False
-    (the recognised copy itself: if it still has no text, OCR found none)."""
+    (the recognised copy itself: if it still has no text, OCR found none). Read within
+    ``limits`` (the defaults when None); the recognised copy gets its own time."""
+    limits = limits or Limits()
     if b"%PDF-" not in data[:1024]:
         raise ParseError(_NOT_PDF)
     if b"%%EOF" not in data[-2048:]:
         raise ParseError(_BROKEN.format("thiếu %%EOF ở cuối tệp"))
     try:
-        import pdfplumber
-
-        entries: list[_Line | _TableAt] = []
-        images = False
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = len(pdf.pages)
-            for index, page in enumerate(pdf.pages):
-                page_entries, page_images = _page_entries(page, index)
-                entries.extend(page_entries)
-                images = images or page_images
-                page.close()
-        lines = [entry for entry in entries if isinstance(entry, _Line)]
-        blocks = _Grouper(lines).blocks(entries) if entries else []
+        blocks, pages, images = _read_layer(data, limits, Deadline(limits.seconds))
     except ParseError:
         raise
     except Exception as exc:  # pdfminer and pdfplumber raise many kinds; one meaning here
-        if _encrypted(exc):
+        refused = _found(exc, lambda err: isinstance(err, ParseError))
+        if refused is not None:
+            raise refused from None
+        if _found(exc, _encrypted):
             raise ParseError(_ENCRYPTED) from exc
         raise ParseError(_BROKEN.format(type(exc).__name__)) from exc
     if not has_content(blocks):
@@ -310,5 +341,8 @@ def read_pdf_bytes(data: bytes, *, ocr: bool = True) -> list[Block]:
             raise ParseError(NOTHING_FOUND)
         if not images:  # nothing to recognise: no text and no scanned page
             raise ParseError(NO_TEXT)
-        return read_pdf_bytes(recognise(data, pages=pages), ocr=False)
+        if pages > limits.ocr_pages:
+            raise _refused_scan(pages, limits)
+        recognised = recognise(data, pages=pages, seconds=limits.ocr_seconds)
+        return read_pdf_bytes(recognised, ocr=False, limits=limits)
     return blocks

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from theodoi.parsing import ParseError, example_path, load_registry, parse_file
 from theodoi.parsing.registry import RegistryError
 from theodoi.parsing.render import render_text
+from theodoi.programs.importer import read_limits
 
 
 class Command(BaseCommand):
@@ -43,7 +44,7 @@ class Command(BaseCommand):
                 f"theodoi parse: {options['registry']}: không đọc được danh mục cơ quan: {exc.strerror}"
             )
         try:
-            draft = parse_file(path, registry=registry)
+            draft = parse_file(path, registry=registry, limits=read_limits())
         except ParseError as exc:
             self._fail(f"theodoi parse: {path}: {exc}")
         if options["format"] == "json":
