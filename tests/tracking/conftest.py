@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from theodoi.orgs.models import Organization
+from theodoi.orgs.models import Kind, Organization
 from theodoi.programs.models import Assignment, Occurrence, Program, ProgramVersion, Task
 from theodoi.tracking.models import Membership, Role
 
@@ -38,13 +38,22 @@ def member(db) -> Member:
 
 @pytest.fixture
 def bodies(db) -> SimpleNamespace:
-    """Bodies A and B that carry out work, the Office (Văn phòng) that follows it, and an
-    empty program (``program``, its first version ``v1``)."""
-    program = Program.objects.create(number="01-CTr/TU", title="Chương trình hành động")
+    """Bodies A and B that carry out work, the Office (Văn phòng) that follows it, all under
+    their committee (Tỉnh ủy, ``committee``), and an empty program it issued (``program``,
+    its first version ``v1``)."""
+    committee = Organization.objects.create(code="tu", name="Tỉnh ủy", kind=Kind.PARTY_COMMITTEE)
+    program = Program.objects.create(
+        number="01-CTr/TU", title="Chương trình hành động", issuer=committee
+    )
+
+    def body(code: str, name: str) -> Organization:
+        return Organization.objects.create(code=code, name=name, parent=committee)
+
     return SimpleNamespace(
-        a=Organization.objects.create(code="a", name="Ban Tổ chức Tỉnh ủy"),
-        b=Organization.objects.create(code="b", name="Ban Tuyên giáo Tỉnh ủy"),
-        office=Organization.objects.create(code="office", name="Văn phòng Tỉnh ủy"),
+        committee=committee,
+        a=body("a", "Ban Tổ chức Tỉnh ủy"),
+        b=body("b", "Ban Tuyên giáo Tỉnh ủy"),
+        office=body("office", "Văn phòng Tỉnh ủy"),
         program=program,
         v1=ProgramVersion.objects.create(
             program=program, number=1, source_name="ctr.docx", source_sha256="0" * 64

@@ -332,7 +332,9 @@ def record_decision(
     end_of_year(year)
     comment = unicodedata.normalize("NFC", comment.strip())
     with transaction.atomic(), acting(user):
-        check(user, Action.EVALUATE, program)
+        # asked of the decision itself: the program is the committee's, the body not the user's
+        probe = EvaluationDecision(program=program, organization=organization, leader=leader)
+        check(user, Action.EVALUATE, probe)
         row = subject_row(program, year, organization=organization, leader=leader)
         figures = row.figures.to_dict()
         if row.plan is not None:

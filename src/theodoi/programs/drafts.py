@@ -50,6 +50,7 @@ from .importer import (
     ImportSummary,
     ProgramImportError,
     content_digest,
+    existing_program,
     import_program,
     match_tasks,
     planned,
@@ -102,6 +103,27 @@ def receive(
         parsed=parsed,
         draft=data,
         names=names,
+    )
+
+
+def affected_program(pending: PendingImport) -> Program:
+    """The program confirming ``pending`` would change: the one it amends or imports again
+    (same number), else the new one, unsaved, with the issuer and the upper program it
+    names. What the faces ask the permission policy about: an office imports and amends its
+    own committee's programs (and those below), not another committee's."""
+    draft = draft_of(pending)
+    options = pending.options
+    existing = existing_program(
+        draft, number=options.get("number") or None, amends=options.get("amends") or None
+    )
+    if existing is not None:
+        return existing
+    issuer = lookup_name(draft.issuer) if draft.issuer else None
+    return Program(
+        number="",
+        title=draft.title or "",
+        issuer=issuer if isinstance(issuer, Organization) else None,
+        parent_program=Program.objects.filter(number=options.get("parent") or "").first(),
     )
 
 

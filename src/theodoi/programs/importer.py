@@ -156,7 +156,7 @@ def import_program(
             upper = links["parent_program"]
             if upper.term_start and upper.term_end:
                 draft.term = (upper.term_start, upper.term_end)
-        program = _existing(draft, number=number, amends=amends)
+        program = existing_program(draft, number=number, amends=amends)
         if program is not None and links["parent_program"] is not None:
             _check_not_below(program, links["parent_program"])
         if program is not None:
@@ -223,7 +223,11 @@ def content_digest(draft: ProgramDraft) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _existing(draft: ProgramDraft, *, number: str | None, amends: str | None) -> Program | None:
+def existing_program(
+    draft: ProgramDraft, *, number: str | None, amends: str | None
+) -> Program | None:
+    """The program importing ``draft`` would write into: the one it amends, or the one of
+    its number (given, read, or derived); None for a new program."""
     if amends:
         program = Program.objects.filter(number=amends).first()
         if program is None:
@@ -867,5 +871,5 @@ def planned(
     """What importing ``draft`` would touch, without writing: the program it amends (None:
     a new one) and the number it has or will get. Raises ProgramImportError as the import
     would."""
-    program = _existing(draft, number=number, amends=amends)
+    program = existing_program(draft, number=number, amends=amends)
     return program, program.number if program is not None else _number_for(draft, number)[0]

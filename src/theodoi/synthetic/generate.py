@@ -388,7 +388,11 @@ class _Run:
     # --- the whole run ---------------------------------------------------------------------
 
     def everything(self) -> None:
-        centre = self._org("tw-vp", "Văn phòng Trung ương Đảng", "party_office", "central")
+        # Every province's Tỉnh ủy under the Central Committee: its office follows the country
+        self.centre = self._org("tw", "Ban Chấp hành Trung ương Đảng", "party_committee",
+                                "central", skill=0.9)  # fmt: skip
+        centre = self._org("tw-vp", "Văn phòng Trung ương Đảng", "party_office", "central",
+                           self.centre.pk)  # fmt: skip
         self._user(self.national_monitor, centre.pk, "monitor", first="Văn phòng", last="TW")
         for index in range(self.scale.provinces):
             province = self._province(index)
@@ -451,14 +455,17 @@ class _Run:
         province = _Province(index=index, code=code, name=name)
         suffix = f" ({name})"
         # The example's own bodies, in the province's name.
+        # The Tỉnh ủy first (the template starts with it), its bodies under it.
         for entry_id, (entry_name, kind) in self.template.bodies.items():
+            parent = self.centre.pk if entry_id == "qn.tu" else province.bodies["qn.tu"].pk
             body = self._org(
-                f"{code}-{entry_id.split('.', 1)[1]}", entry_name + suffix, kind, "province"
-            )
+                f"{code}-{entry_id.split('.', 1)[1]}", entry_name + suffix, kind, "province",
+                parent,
+            )  # fmt: skip
             province.bodies[entry_id] = body
         party = province.bodies["qn.tu"]
         office = province.bodies.get("qn.vptu") or self._org(
-            f"{code}-vptu", "Văn phòng Tỉnh ủy" + suffix, "party_office", "province"
+            f"{code}-vptu", "Văn phòng Tỉnh ủy" + suffix, "party_office", "province", party.pk
         )
         province.office = office
         province.monitor = f"{office.code}-monitor"

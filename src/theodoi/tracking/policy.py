@@ -98,9 +98,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
-from theodoi.plans.models import PersonalPlan, PlanItem, PlanRecipient
+from theodoi.plans.models import EvaluationDecision, PersonalPlan, PlanItem, PlanRecipient
 from theodoi.programs.models import Assignment, Occurrence, Program, Task
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
+from theodoi.tracking.scope import scope_of
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -196,7 +197,7 @@ OBJECT_TYPES: dict[Action, tuple[type, ...]] = {
     A.RECORD_PLAN_APPROVAL: (PersonalPlan,),
     A.SEND_PLAN: (PersonalPlan,),
     A.ACKNOWLEDGE_PLAN: (PlanRecipient,),
-    A.EVALUATE: (Program,),
+    A.EVALUATE: (Program, EvaluationDecision),
     A.CONFIGURE_EVALUATION: (Program,),
 }
 PLAN_STEPS = frozenset({A.MANAGE_PERSONAL_PLAN, A.RECORD_PLAN_APPROVAL, A.SEND_PLAN})
@@ -276,6 +277,10 @@ def refusal(user: AnyUser | None, action: Action, obj: Any = None) -> str | None
         return gettext("Bạn chỉ được %(action)s của cơ quan mình.") % {"action": action.label}
     if obj is None:
         return None
+    if actor.sees_everything:
+        beyond = _beyond_committee(user, action, obj)
+        if beyond is not None:
+            return beyond
     return _invariant_broken(actor, action, obj)
 
 
@@ -375,6 +380,92 @@ def _sees_object(actor: Actor, obj: Any) -> bool:
     return isinstance(obj, Program | Task | Organization | OrgGroup | Alias | Reorganization)
 
 
+# --- Committee: how far the office, leaders and administrators reach ---------------------------
+
+# What a role may also do on its committee's own bodies' rows in another committee's program.
+_BY_BODY = SEEING | BODY_WORK | PLAN_STEPS | {A.VIEW_PERSONAL_PLAN, A.SIGN_OFF_REPORT,
+                                              A.ACKNOWLEDGE_PLAN}  # fmt: skip
+
+
+def _belongs(obj: Any) -> tuple[int | None, tuple[int | None, ...]] | None:
+    """The program a row is part of and the bodies it is about; ``None`` for what is open
+    to every member (the registry of bodies)."""
+    if isinstance(obj, Program):
+        return obj.pk, ()
+    if isinstance(obj, Task):
+        return obj.program_id, ()
+    if isinstance(obj, Assignment):
+        return obj.task.program_id, (obj.organization_id,)
+    if isinstance(obj, Occurrence | Extension):
+        assignment = (obj.occurrence if isinstance(obj, Extension) else obj).assignment
+        return assignment.task.program_id, (assignment.organization_id,)
+    if isinstance(obj, ProgressReport):
+        assignment = obj.occurrence.assignment
+        return assignment.task.program_id, (obj.organization_id, assignment.organization_id)
+    if isinstance(obj, EvidenceFile):
+        return _belongs(obj.report)
+    if isinstance(obj, PersonalPlan):
+        return obj.under_id, (obj.leader.organization_id,)
+    if isinstance(obj, PlanItem):
+        return _belongs(obj.plan)
+    if isinstance(obj, PlanRecipient):
+        program, bodies = _belongs(obj.plan)
+        return program, (*bodies, obj.organization_id)
+    if isinstance(obj, EvaluationDecision):
+        return obj.program_id, (_rated_body(obj),)
+    return None
+
+
+def _beyond_committee(user: AnyUser, action: Action, obj: Any) -> str | None:
+    """Why an office, a leader or an administrator may not act on ``obj``: it is another
+    committee's (see ``theodoi.tracking.scope``). The program's text is open to everyone."""
+    if action in (A.VIEW_PROGRAM, A.VIEW_TASK):
+        return None
+    belongs = _belongs(obj)
+    if belongs is None:
+        return None
+    scope = scope_of(user)
+    program, bodies = belongs
+    if scope is None or scope.has_program(program):
+        return None
+    if isinstance(obj, Program) and obj.pk is None and _new_within(obj, scope):
+        return None
+    if action in _BY_BODY and any(scope.has_body(b) for b in bodies if b is not None):
+        return None
+    if _sent_within(action, obj, scope):
+        return None
+    committee = Organization.objects.filter(pk=scope.committee_id).values_list("name", flat=True)
+    return gettext(
+        "Bạn chỉ được %(action)s trong các chương trình của %(committee)s và cấp dưới; "
+        "việc này thuộc cấp khác theo dõi."
+    ) % {"action": action.label, "committee": committee.first() or "cấp của mình"}
+
+
+def _new_within(program: Program, scope) -> bool:
+    """A program about to be imported is the committee's when one of its bodies issued it,
+    when it sits below one of its programs, or when its issuer is unknown (it is then the
+    importer's)."""
+    if program.issuer_id is None:
+        return program.parent_program_id is None or scope.has_program(program.parent_program_id)
+    return scope.has_body(program.issuer_id) or scope.has_program(program.parent_program_id)
+
+
+def _sent_within(action: Action, obj: Any, scope) -> bool:
+    """A personal plan sent to one of the committee's bodies is seen there."""
+    return (
+        action is A.VIEW_PERSONAL_PLAN
+        and isinstance(obj, PersonalPlan)
+        and obj.pk is not None
+        and obj.recipients.filter(organization_id__in=sorted(scope.bodies)).exists()
+    )
+
+
+def _rated_body(decision: EvaluationDecision) -> int | None:
+    if decision.organization_id is not None:
+        return decision.organization_id
+    return decision.leader.organization_id if decision.leader_id else None
+
+
 # --- Invariants: what nobody may do, administrators included ---------------------------------
 
 
@@ -399,6 +490,12 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
         return None
     if action in PLAN_STEPS:
         return _plan_step_refusal(action, obj)
+    if action is A.EVALUATE and isinstance(obj, EvaluationDecision):
+        if _rated_body(obj) == actor.organization_id:
+            return gettext(
+                "Không ai được xếp loại chính cơ quan mình (hoặc người đứng đầu của nó)."
+            )
+        return None
     if action is A.ACKNOWLEDGE_PLAN and obj.acknowledged_at is not None:
         return gettext("Cơ quan đã xác nhận nhận kế hoạch này rồi.")
     return None
@@ -458,29 +555,54 @@ def _report_refusal(action: Action, report: ProgressReport) -> str | None:
 # --- What a user may see, as querysets ---------------------------------------------------------
 
 
-def _visible(user: AnyUser | None, rows: QuerySet, own: Callable[[int], Q]) -> QuerySet:
-    """``rows`` whole for those who see everything; for a body's head and staff, those that
-    ``own(their body's id)`` selects; none for anyone else."""
+def _visible(
+    user: AnyUser | None,
+    rows: QuerySet,
+    own: Callable[[int], Q],
+    *,
+    program: str,
+    bodies: tuple[str, ...],
+    also: Callable[[Any], Q] | None = None,
+) -> QuerySet:
+    """For a body's head and staff, the ``rows`` that ``own(their body's id)`` selects; for
+    the office, leaders and administrators, those of their committee (see ``_BY_BODY``):
+    the row's program (at ``program``) is the committee's, or its body (at one of
+    ``bodies``) is below the committee; none for anyone else."""
     actor = actor_of(user)
     if actor is None:
         return rows.none()
-    if actor.sees_everything:
+    if not actor.sees_everything:
+        return rows.filter(own(actor.organization_id))
+    scope = scope_of(user)
+    if scope is None or scope.everything:
         return rows
-    return rows.filter(own(actor.organization_id))
+    reach = scope.programs_q(program)
+    for field in bodies:
+        reach |= scope.bodies_q(field)
+    if also is not None:
+        reach |= also(scope)
+    return rows.filter(reach)
 
 
 def visible_assignments(user: AnyUser | None) -> QuerySet[Assignment]:
-    """Every assignment for those who see everything; a body's own for its head and staff."""
-    return _visible(user, Assignment.objects.all(), lambda org: Q(organization_id=org))
+    """The assignments of the user's committee; a body's own for its head and staff."""
+    return _visible(
+        user, Assignment.objects.all(), lambda org: Q(organization_id=org),
+        program="task__program_id", bodies=("organization_id",),
+    )  # fmt: skip
 
 
 def visible_occurrences(user: AnyUser | None) -> QuerySet[Occurrence]:
     """The occurrences of the assignments the user sees."""
-    return _visible(user, Occurrence.objects.all(), lambda org: Q(assignment__organization_id=org))
+    return _visible(
+        user, Occurrence.objects.all(), lambda org: Q(assignment__organization_id=org),
+        program="assignment__task__program_id", bodies=("assignment__organization_id",),
+    )  # fmt: skip
 
 
 def visible_reports(user: AnyUser | None) -> QuerySet[ProgressReport]:
-    """A body's own reports, and the reports others make on the tasks it leads."""
+    """A body's own reports, and the reports others make on the tasks it leads; the
+    committee's for the office, leaders and administrators."""
     return _visible(
         user,
         ProgressReport.objects.all(),
@@ -489,24 +611,34 @@ def visible_reports(user: AnyUser | None) -> QuerySet[ProgressReport]:
             | Q(occurrence__assignment__organization_id=org)
             | Q(occurrence__assignment__task__lead_id=org)
         ),
+        program="occurrence__assignment__task__program_id",
+        bodies=("organization_id", "occurrence__assignment__organization_id"),
     )
 
 
 def visible_extensions(user: AnyUser | None) -> QuerySet[Extension]:
     """The extensions asked on the occurrences the user sees."""
     return _visible(
-        user, Extension.objects.all(), lambda org: Q(occurrence__assignment__organization_id=org)
-    )
+        user, Extension.objects.all(),
+        lambda org: Q(occurrence__assignment__organization_id=org),
+        program="occurrence__assignment__task__program_id",
+        bodies=("occurrence__assignment__organization_id",),
+    )  # fmt: skip
 
 
 def visible_plans(user: AnyUser | None) -> QuerySet[PersonalPlan]:
-    """Every personal plan for those who see everything; for a body's head and staff, the
-    plans of their body's leaders and those sent to their body."""
+    """For a body's head and staff, the plans of their body's leaders and those sent to
+    their body; the committee's (and those sent to its bodies) for everyone else."""
     return _visible(
         user,
         PersonalPlan.objects.all(),
         lambda org: (
             Q(leader__organization_id=org)
             | Q(pk__in=PlanRecipient.objects.filter(organization_id=org).values("plan"))
+        ),
+        program="under_id",
+        bodies=("leader__organization_id",),
+        also=lambda scope: Q(
+            pk__in=PlanRecipient.objects.filter(scope.bodies_q("organization_id")).values("plan")
         ),
     )

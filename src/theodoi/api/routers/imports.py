@@ -19,6 +19,7 @@ office and administrators only (IMPORT_PROGRAM), asked before anything else.
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from theodoi.parsing.readers import SUPPORTED
 from theodoi.programs import drafts
 from theodoi.programs.drafts import SUFFIXES, DraftError, max_bytes
 from theodoi.programs.models import PendingImport
-from theodoi.tracking.policy import Action, check
+from theodoi.tracking.policy import Action, check, refusal
 
 from ..report_schemas import (
     ImportConfirm,
@@ -182,6 +183,10 @@ def upload(
         )
     except DraftError as exc:
         raise HttpError(422, str(exc)) from None
+    why = refusal(request.user, Action.IMPORT_PROGRAM, drafts.affected_program(item))
+    if why is not None:  # said at once, not after the office has corrected it all
+        drafts.cancel(user=request.user, pending=item)
+        raise PermissionDenied(why)
     return Answer(201, _preview(item))
 
 
@@ -241,6 +246,9 @@ def confirm(request: HttpRequest, pending_id: str, payload: ImportConfirm):
         with transaction.atomic():  # the options go back as they were if the import fails
             if options != item.options:
                 PendingImport.objects.filter(pk=item.pk).update(options=options)
+                item.options = options
+            # the program it writes into is the caller's committee's (or below it)
+            check(request.user, Action.IMPORT_PROGRAM, drafts.affected_program(item))
             done = drafts.confirm(user=request.user, pending=item, links=links)
     except DraftError as exc:
         raise HttpError(422, str(exc)) from None

@@ -43,7 +43,7 @@ from theodoi.programs import drafts
 from theodoi.programs.drafts import SUFFIXES, Confirmed, DraftError, Impact, TaskView, max_bytes
 from theodoi.programs.lineage import LinkResult, Proposal
 from theodoi.programs.models import ParentLink, PendingImport, Program, Task
-from theodoi.tracking.policy import Action, check
+from theodoi.tracking.policy import Action, check, refusal
 
 from .common import member_required
 
@@ -226,7 +226,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         except DraftError as exc:
             form.add_error("document", str(exc))
         else:
-            return redirect("web:import_draft", token=pending.token)
+            why = refusal(request.user, Action.IMPORT_PROGRAM, drafts.affected_program(pending))
+            if why is None:
+                return redirect("web:import_draft", token=pending.token)
+            drafts.cancel(user=request.user, pending=pending)  # another committee's program
+            form.add_error("document", why)
     waiting = PendingImport.objects.filter(owner=request.user).order_by("-created_at")
     return render(
         request,
@@ -505,6 +509,9 @@ def _decide(request: HttpRequest, token: str) -> HttpResponse:
     if parent is not None:
         pending.options = {**pending.options, "parent_task": parent_task}
         pending.save(update_fields=["options"])
+    why = refusal(request.user, Action.IMPORT_PROGRAM, drafts.affected_program(pending))
+    if why is not None:
+        return _page(request, _preview(pending, error=why))
     try:
         done = drafts.confirm(user=request.user, pending=pending, links=_chosen_links(rows))
     except DraftError as exc:
