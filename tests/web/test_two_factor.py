@@ -14,7 +14,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from theodoi.api.tokens import create_token
+from theodoi.api.tokens import TokenError, create_token
 
 PASSWORD = "mat-khau-thu"
 
@@ -259,7 +259,14 @@ def test_mandatory_for_a_monitor(users):
 
 @pytest.mark.django_db
 @override_settings(THEODOI_REQUIRE_2FA=("monitor",))
-def test_api_tokens_are_their_own_second_factor(users):
+def test_api_tokens_do_not_go_round_mandatory_two_factor(users):
+    """No token for a role that must use two-factor until its device is confirmed; then a
+    token is its own secret (tests/api/test_tokens.py: refused at use without a device)."""
+    with pytest.raises(TokenError, match="xác thực hai bước"):
+        create_token(user=users["monitor"], name="báo cáo")
+    client = Client()
+    client.force_login(users["monitor"])
+    enrol(client, users["monitor"])
     _, secret = create_token(user=users["monitor"], name="báo cáo")
     response = Client().get("/api/programs", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200

@@ -7,3 +7,12 @@ class ApiConfig(AppConfig):
 
     name = "theodoi.api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from .models import ApiToken
+
+        # Who made or revoked a token, through what and from where; never its hash.
+        if not auditlog.contains(ApiToken):
+            auditlog.register(ApiToken, exclude_fields=["token_hash", "last_used_at"])

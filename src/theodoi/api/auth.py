@@ -7,19 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from theodoi.acting import API, narrow
 
-from .tokens import user_for_token
+from .tokens import TokenRefused, user_for_token
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``; the request then acts as the token's user."""
+    """``Authorization: Bearer <token>``; the request then acts as the token's user. A live
+    token its user may not use now (mandatory two-factor not set up) is answered 403 with
+    what to do, not 401: the token is right, the account is not ready."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = user_for_token(token)
+        try:
+            found = user_for_token(token)
+        except TokenRefused as refusal:
+            raise PermissionDenied(str(refusal)) from None
         if found is None:
             return None
         user, row = found

@@ -251,7 +251,10 @@ class TokenCreated(TokenOut):
 class TokenIn(Schema):
     name: str = Field(max_length=100, description="what will use it, e.g. 'báo cáo tự động'")
     user: str | None = Field(
-        None, max_length=150, description="another user's name (administrators only)"
+        None,
+        max_length=150,
+        description="your own user name, or nothing: each person makes their own tokens "
+        "(another name is refused with 403, also for an administrator)",
     )
 
 

@@ -1,18 +1,28 @@
-"""Khóa API: a user lists, makes and revokes their own tokens; an administrator may do so for
-anyone. The secret is answered once, when the token is made; lists never carry it (nor its
-hash). The rules are ``theodoi.api.tokens``'s, shared with the web page and the command."""
+"""Khóa API: a user lists, makes and revokes their own tokens; an administrator also lists and
+revokes anyone's, and makes none for anybody else (a token made for someone would act, and be
+audited, as them). The secret is answered once, when the token is made; lists never carry it
+(nor its hash). The rules are ``theodoi.api.tokens``'s, shared with the web page and the
+command."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from ..models import ApiToken
 from ..schemas import InvalidInput, Problem, TokenCreated, TokenIn, TokenOut
-from ..tokens import TokenError, create_token, is_admin, revoke_token, tokens_of
+from ..tokens import (
+    TokenError,
+    TokenLimit,
+    create_token,
+    is_admin,
+    not_for_someone_else,
+    revoke_token,
+    tokens_of,
+)
 
 router = Router(tags=["tokens"])
 
@@ -20,13 +30,11 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: InvalidInput, 429: Prob
 
 
 def _owner(request: HttpRequest, username: str | None):
-    """Whose tokens: the caller's, or (administrators only) the user named."""
+    """Whose tokens to list: the caller's, or (administrators only) the user named."""
     if not username or username == request.user.get_username():
         return request.user
     if not is_admin(request.user):
-        raise PermissionDenied(
-            _("Chỉ quản trị viên mới xem, tạo, thu hồi khóa API của người khác.")
-        )
+        raise PermissionDenied(_("Chỉ quản trị viên mới xem, thu hồi khóa API của người khác."))
     found = get_user_model().objects.filter(username=username).first()
     if found is None:
         raise ValidationError(_("user: không có người dùng “%(name)s”.") % {"name": username})
@@ -48,11 +56,17 @@ def list_tokens(
 
 
 @router.post("", response={201: TokenCreated, **ERRORS})
-def make_token(request: HttpRequest, payload: TokenIn):
-    """A new token; ``token`` in the answer is its secret, shown this once."""
-    owner = _owner(request, payload.user)
+def make_token(request: HttpRequest, payload: TokenIn, response: HttpResponse):
+    """A new token of the caller's own; ``token`` in the answer is its secret, shown this once.
+    Naming another user is refused (403), also for an administrator; past the limit of
+    tokens made in an hour the answer is 429 with Retry-After."""
+    if payload.user and payload.user != request.user.get_username():
+        raise PermissionDenied(not_for_someone_else())
     try:
-        row, secret = create_token(owner, payload.name, by=request.user)
+        row, secret = create_token(request.user, payload.name, by=request.user)
+    except TokenLimit as error:
+        response["Retry-After"] = str(error.retry_after)
+        return Status(429, {"detail": str(error)})
     except TokenError as error:
         raise ValidationError(str(error)) from None
     row.token = secret

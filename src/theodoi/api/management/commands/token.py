@@ -1,6 +1,10 @@
-"""`theodoi token create USER --name N | list [USER] | revoke PREFIX`: API tokens from the
-command line, for the person who runs the server (the same rules as the web page and the API:
-``theodoi.api.tokens``). The secret is printed once, by `create`, on a line of its own."""
+"""`theodoi token list [USER] | revoke PREFIX`: API tokens from the command line, for the person
+who runs the server (the same rules as the web page and the API: ``theodoi.api.tokens``).
+
+The operator on the server is nobody's account, so the command makes no token (`create` says
+where a person makes their own): a token it made would act, and be audited, as the person
+named. It lists and revokes; a revocation is recorded in the audit log as the command's
+("cli", with the server account that ran it), not as the token's owner's."""
 
 from __future__ import annotations
 
@@ -11,17 +15,18 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from theodoi.api.models import ApiToken
-from theodoi.api.tokens import TokenError, create_token, revoke_token, token_by_prefix
+from theodoi.api.tokens import TokenError, not_for_someone_else, revoke_token, token_by_prefix
 
 
 class Command(BaseCommand):
-    help = "Khóa API: tạo (create), liệt kê (list), thu hồi (revoke)."
+    help = "Khóa API: liệt kê (list), thu hồi (revoke); mỗi người tự tạo khóa trên trang Khóa API."
 
     def add_arguments(self, parser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="create|list|revoke")
-        create = actions.add_parser("create", help="tạo khóa API cho một người dùng")
-        create.add_argument("username", help="tên đăng nhập")
-        create.add_argument("--name", required=True, help="tên khóa: hệ thống nào sẽ dùng nó")
+        actions = parser.add_subparsers(dest="action", required=True, metavar="list|revoke")
+        # Kept so that `create` says where a person makes their own, not "invalid choice".
+        create = actions.add_parser("create", help="không dùng: mỗi người tự tạo khóa của mình")
+        create.add_argument("username", nargs="?")
+        create.add_argument("--name")
         listing = actions.add_parser("list", help="liệt kê khóa API (của một người dùng)")
         listing.add_argument("username", nargs="?", help="tên đăng nhập; bỏ trống: mọi người")
         revoke = actions.add_parser("revoke", help="thu hồi một khóa API theo mã nhận biết")
@@ -34,11 +39,9 @@ class Command(BaseCommand):
             self._fail(str(error))
 
     def _create(self, options: dict) -> None:
-        user = self._user(options["username"])
-        row, secret = create_token(user, options["name"], by=None)
-        self.stdout.write(f"Đã tạo khóa API “{row.name}” cho {user.get_username()}.")
-        self.stdout.write("Khóa (chỉ hiện một lần này; hãy lưu lại ngay):")
-        self.stdout.write(secret)
+        raise TokenError(
+            f"{not_for_someone_else()} Lệnh trên máy chủ chỉ liệt kê (list) và thu hồi (revoke)."
+        )
 
     def _list(self, options: dict) -> None:
         rows = ApiToken.objects.select_related("user").order_by("user__username", "-created_at")
@@ -59,7 +62,7 @@ class Command(BaseCommand):
     def _revoke(self, options: dict) -> None:
         row = token_by_prefix(options["prefix"])
         was_active = row.revoked_at is None
-        revoke_token(row, by=row.user)
+        revoke_token(row, by=None)  # the operator: recorded as the command's, nobody's account
         verb = "Đã thu hồi" if was_active else "Đã thu hồi từ trước"
         self.stdout.write(f"{verb}: td_{row.prefix} “{row.name}” của {row.user.get_username()}.")
 
