@@ -8,8 +8,9 @@ in yet: the session only remembers who is waiting for the second step (for a few
 a few tries), and the sign-in happens when the code is right. django-otp's throttling doubles
 the wait after each wrong code, for every session at once, so guessing is slow everywhere.
 
-API tokens are not affected: a token is a secret of its own, made by a person already signed
-in, and is its own second factor.
+API tokens do not go round it: where it is mandatory, a person without a confirmed device gets
+no token and cannot use one they hold (``theodoi.api.tokens``); with a device, a token is a
+secret of its own and needs no code per call.
 """
 
 from __future__ import annotations
