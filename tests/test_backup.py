@@ -390,6 +390,7 @@ def test_a_backup_of_another_installation_restores_with_its_key(backup_file, tar
     refused = target.theodoi("restore", str(backup_file))
     assert refused.returncode == 1
     assert "khóa khác" in refused.stderr and "--key-from" in refused.stderr
+    assert f"mã khóa {theodoi.backup.key_id(settings.SECRET_KEY)}" in refused.stderr
     assert "Traceback" not in refused.stderr
 
     wrong = tmp_path / "khoa-sai"

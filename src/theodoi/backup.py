@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 import theodoi
 from theodoi.private import FILE, private_folder
 from theodoi.tracking.append_only import TABLES as APPEND_ONLY
+from theodoi.tracking.evidence import stored_names
 
 FORMAT = "theodoi-backup/1"
 MANIFEST = "manifest.json"
@@ -77,7 +78,7 @@ class Summary:
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
     replaced: dict[str, int] = field(default_factory=dict)
-    # How the signature was checked, for the person restoring: see _check_signature.
+    # A backup: the signing key's id; a restore: how the signature was checked.
     signature: str = ""
 
     @property
@@ -248,7 +249,12 @@ def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
                     "size": writer.size,
                 }
                 summary.rows[label] = counter.count
+            # Only files a row refers to, read in the same snapshot: never an orphan left by
+            # a process killed between writing a file and committing its row.
+            referenced = {f"media/{name}" for name in stored_names()}
             for path, member in _media_files(Path(settings.MEDIA_ROOT)):
+                if member not in referenced:
+                    continue
                 with path.open("rb") as source, archive.open(member, "w", force_zip64=True) as raw:
                     writer = _HashingWriter(raw)
                     shutil.copyfileobj(source, writer, CHUNK)
@@ -261,6 +267,7 @@ def backup(target: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
             archive.writestr(MANIFEST, manifest_bytes)
             signature = sign_manifest(manifest_bytes, secret=settings.SECRET_KEY)
             archive.writestr(SIGNATURE, json.dumps(signature, indent=1))
+            summary.signature = signature["key"]
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -360,7 +367,11 @@ def _check_signature(
             "gỡ bỏ)"
         )
     elif found.get("key") and found.get("algorithm") == SIGNING:
-        problem = _("tệp sao lưu được ký bằng khóa khác (của một cài đặt khác)")
+        problem = _(
+            "tệp sao lưu được ký bằng khóa khác (mã khóa %(theirs)s; đã thử khóa có mã "
+            "%(ours)s): của một cài đặt khác, hoặc lệnh sao lưu đã chạy không cùng "
+            "THEODOI_SECRET_KEY với máy chủ"
+        ) % {"theirs": str(found["key"])[:16], "ours": ", ".join(sorted(known))}
     else:
         problem = _("chữ ký của tệp sao lưu không đọc được")
     if trust:

@@ -20,5 +20,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"Đã sao lưu {summary.total_rows} dòng dữ liệu của {len(summary.rows)} bảng "
-            f"và {summary.files} tệp vào {options['file']}."
+            f"và {summary.files} tệp vào {options['file']}, ký bằng khóa bí mật của cài đặt này "
+            f"(mã khóa {summary.signature})."
         )
