@@ -242,3 +242,19 @@ def test_a_district_office_cannot_import_an_amendment_of_the_provinces_program(w
     answer = post_json(client, f"/api/imports/{pending}/confirm", {})
     assert answer.status_code == 200, answer.content
     assert answer.json()["unchanged"] is True
+
+
+def test_each_office_hears_of_its_own_committees_reports_only(world, district):
+    """The office's daily notice (the urging loop's report to the office) counts and lists
+    what its own committee's programs received."""
+    from theodoi.tracking.models import Notification
+    from theodoi.tracking.reminders import collect
+
+    collect(dt.date.today() + dt.timedelta(days=1))
+    daily = Notification.Kind.MONITOR_DAILY
+    mine = Notification.objects.get(recipient=district.users["d_monitor"], kind=daily).text
+    theirs = Notification.objects.get(recipient=world.users["monitor"], kind=daily).text
+    assert "1 báo cáo gửi đến Văn phòng" in mine
+    assert district.body.name in mine
+    assert district.province_report.organization.name not in mine
+    assert "2 báo cáo gửi đến Văn phòng" in theirs  # the province's and the one below it

@@ -44,12 +44,38 @@ MANAGE_PERSONAL_PLAN Y     N       N      O    O     PersonalPlan (write, edit i
 RECORD_PLAN_APPROVAL Y     Y       N      O    N     PersonalPlan
 SEND_PLAN            Y     Y       N      O    O     PersonalPlan
 ACKNOWLEDGE_PLAN     Y     N       N      R    R     PlanRecipient (one body's copy)
-EVALUATE             Y     Y       Y      N    N     none (or the program): annual evaluation
+EVALUATE             Y     Y       Y      N    N     none, the program or the decision: evaluation
 CONFIGURE_EVALUATION Y     N       N      N    N     none (or the program): rating thresholds
 ==================== ===== ======= ====== ==== ===== ============================================
 
 O+: a body also sees the reports (and their evidence) that other bodies make on a task it
 leads (``Task.lead``): the lead reads the coordinating bodies' contributions.
+
+Y is within the user's committee (``theodoi.tracking.scope``), for administrators too: the
+committee their body belongs to (a province's Tỉnh ủy, a district's Huyện ủy, a People's
+Committee), its bodies, and the programs it or they issued with every program below them.
+
+==================== ============================= ===================================
+Y reaches            a program of the committee's  the committee's bodies' rows in
+                     (or below one)                another committee's program
+==================== ============================= ===================================
+seeing (VIEW_*)      yes                           yes (a district office follows what
+                                                   its bodies owe the province)
+office work: review, yes                           no: the program's own office does
+decide, designate,
+amend, import into,
+produce, evaluate,
+configure
+a body's work (admin yes                           yes
+only), plan steps
+the program's text   always (every member)         always
+the registry         always (administrators manage it for the whole installation)
+==================== ============================= ===================================
+
+A program about to be imported is the committee's if one of its bodies issued it, if it
+sits below one of its programs, or if its issuer is unknown (it is then the importer's).
+A committee that is the registry's only root (a national installation whose provinces
+hang under the Central Committee) reaches everything.
 
 Importing includes checking and correcting the parsed draft and creating there the bodies it
 names (stored at confirmation). Amending changes a tracked task (lead, bodies, time, text),
@@ -71,7 +97,9 @@ Invariants, for every role, administrators included (checked after the table):
   submitted only the office acts on it (review), and once confirmed nobody changes it.
 - Submitting starts from a draft or a returned report; signing off needs a report awaiting
   sign-off; review needs a submitted report; a decision needs a pending extension.
-- Nobody reviews their own body's report, nor decides their own body's extension.
+- Nobody reviews their own body's report, nor decides their own body's extension, nor
+  rates their own body (or its head) in the annual evaluation (EVALUATE asked of the
+  ``EvaluationDecision`` about to be recorded).
 - A personal plan is written and changed only as a draft; its approval is recorded once it
   is submitted; it is sent once approved; a copy is acknowledged once, by its recipient.
 
@@ -398,6 +426,8 @@ def _belongs(obj: Any) -> tuple[int | None, tuple[int | None, ...]] | None:
         return obj.task.program_id, (obj.organization_id,)
     if isinstance(obj, Occurrence | Extension):
         assignment = (obj.occurrence if isinstance(obj, Extension) else obj).assignment
+        if assignment.task_id is None:  # an unsaved probe standing for all of a body's work
+            return None, (assignment.organization_id,)
         return assignment.task.program_id, (assignment.organization_id,)
     if isinstance(obj, ProgressReport):
         assignment = obj.occurrence.assignment
@@ -432,7 +462,7 @@ def _beyond_committee(user: AnyUser, action: Action, obj: Any) -> str | None:
         return None
     if action in _BY_BODY and any(scope.has_body(b) for b in bodies if b is not None):
         return None
-    if _sent_within(action, obj, scope):
+    if _sent_within(action, obj, scope) or _works_within(program, bodies, scope):
         return None
     committee = Organization.objects.filter(pk=scope.committee_id).values_list("name", flat=True)
     return gettext(
@@ -448,6 +478,18 @@ def _new_within(program: Program, scope) -> bool:
     if program.issuer_id is None:
         return program.parent_program_id is None or scope.has_program(program.parent_program_id)
     return scope.has_body(program.issuer_id) or scope.has_program(program.parent_program_id)
+
+
+def _works_within(program: int | None, bodies: tuple[int | None, ...], scope) -> bool:
+    """A body's work as a whole (a probe with no program: its calendar) is the committee's
+    to see when the body has work in one of the committee's programs."""
+    return (
+        program is None
+        and bool(bodies)
+        and Assignment.objects.filter(
+            scope.programs_q("task__program_id"), organization_id__in=[b for b in bodies if b]
+        ).exists()
+    )
 
 
 def _sent_within(action: Action, obj: Any, scope) -> bool:

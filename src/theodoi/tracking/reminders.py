@@ -89,6 +89,7 @@ from .models import (
     ReportStatus,
     Role,
 )
+from .scope import Scope, scope_for_body
 
 __all__ = ["RunSummary", "collect", "remind_days", "run_reminders", "send_digests"]
 
@@ -382,29 +383,44 @@ def _people_of(organizations: set[int]) -> dict[int, list[int]]:
 
 
 def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[_Notice]:
-    """One notice per monitor: yesterday's reports, what awaits confirmation, and pending
-    extension requests, as of the end of ``today``'s previous day for the first and the
+    """One notice per monitor, on its own committee's programs: yesterday's reports, what
+    awaits confirmation, and pending extension requests, as of the end of ``today``'s previous day for the first and the
     start of the run's day for the others (so ``--today`` in the past reads the past)."""
-    monitors = list(
-        Membership.objects.filter(role=Role.MONITOR, user__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    if not monitors:
-        return []
+    by_body: dict[int, list[int]] = defaultdict(list)
+    for user_id, body in Membership.objects.filter(
+        role=Role.MONITOR, user__is_active=True
+    ).values_list("user_id", "organization_id"):
+        by_body[body].append(user_id)
+    # Each office hears of its own committee's programs only (theodoi.tracking.scope).
+    by_scope: dict[Scope, list[int]] = defaultdict(list)
+    for body, users in by_body.items():
+        by_scope[scope_for_body(body)].extend(users)
+    notices = []
+    for scope, users in by_scope.items():
+        notices += _monitor_notices(scope, sorted(users), today, now)
+    return notices
+
+
+def _monitor_notices(
+    scope: Scope, monitors: list[int], today: dt.date, now: dt.datetime
+) -> list[_Notice]:
+    """The same notice for every monitor of one committee."""
     start = status_rules.end_of_day(today - dt.timedelta(days=1))
     yesterday_start = status_rules.end_of_day(today - dt.timedelta(days=2))
     reported = list(
         ReportRevision.objects.filter(
-            status=ReportStatus.SUBMITTED, at__gte=yesterday_start, at__lt=start
+            scope.programs_q("report__occurrence__assignment__task__program_id"),
+            status=ReportStatus.SUBMITTED, at__gte=yesterday_start, at__lt=start,
         )
         .select_related("report__occurrence__assignment__task", "report__organization")
         .order_by("at", "pk")
+    )  # fmt: skip
+    awaiting = _awaiting_confirmation(
+        start, scope.programs_q("occurrence__assignment__task__program_id")
     )
-    awaiting = _awaiting_confirmation(start)
-    pending = Extension.objects.filter(requested_at__lt=start).filter(
-        Q(status=Extension.Status.PENDING) | Q(decided_at__gte=start)
-    )
+    pending = Extension.objects.filter(
+        scope.programs_q("occurrence__assignment__task__program_id"), requested_at__lt=start
+    ).filter(Q(status=Extension.Status.PENDING) | Q(decided_at__gte=start))
     pending_count = pending.count()
     if not reported and not awaiting and not pending_count:
         return []
@@ -432,15 +448,17 @@ def _monitor_notifications(today: dt.date, now: dt.datetime) -> list[_Notice]:
     ]
 
 
-def _awaiting_confirmation(cutoff: dt.datetime) -> int:
+def _awaiting_confirmation(cutoff: dt.datetime, within: Q | None = None) -> int:
     """Reports whose latest revision before ``cutoff`` is submitted, awaiting the office.
 
     Only reports submitted now, or changed since ``cutoff``, can be: any other report's
     latest revision before the cutoff is its latest of all, which is not "submitted". So the
     history read is that of a few reports, not of every report in the country."""
-    candidates = ProgressReport.objects.filter(
-        Q(status=ReportStatus.SUBMITTED) | Q(updated_at__gte=cutoff)
-    ).values("pk")
+    candidates = (
+        ProgressReport.objects.filter(within or Q())
+        .filter(Q(status=ReportStatus.SUBMITTED) | Q(updated_at__gte=cutoff))
+        .values("pk")
+    )
     latest: dict[int, tuple] = {}
     rows = ReportRevision.objects.filter(report__in=candidates, at__lt=cutoff).values_list(
         "report_id", "at", "version", "status"
