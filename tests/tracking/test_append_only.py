@@ -317,6 +317,9 @@ APP_ROLE_ATTEMPTS = {
     "take the table": "ALTER TABLE {table} OWNER TO CURRENT_USER",
     "add a trigger": "CREATE TRIGGER sneak BEFORE INSERT ON {table} "
     "FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+    "replace the function": f"CREATE OR REPLACE FUNCTION {append_only.FUNCTION}() "
+    "RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql",
+    "drop the table": "DROP TABLE {table} CASCADE",
 }
 
 
@@ -373,6 +376,23 @@ def test_the_check_warns_an_application_role_with_more_rights(app_role):
         cursor.execute(f'GRANT UPDATE ON tracking_reportrevision TO "{app_role}"')
     with acting_as(app_role):
         assert check_ids() == {"tracking.W003"}
+
+
+@only_postgresql
+@pytest.mark.parametrize(
+    "owned",
+    [f"FUNCTION {append_only.FUNCTION}()", "SCHEMA public"],
+    ids=["the trigger function", "the schema"],
+)
+def test_the_check_warns_an_application_role_that_owns(app_role, owned):
+    """Owning the function, it could replace it with one that lets everything through;
+    owning the schema, it could drop the tables."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER {owned} OWNER TO "{app_role}"')
+    with acting_as(app_role):
+        messages = append_only_tables(app_configs=None, databases=["default"])
+    assert [m.id for m in messages] == ["tracking.W002"]
+    assert owned.split()[1].removesuffix("()") in messages[0].msg
 
 
 @only_postgresql

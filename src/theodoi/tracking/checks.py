@@ -68,33 +68,31 @@ def _roles(connection) -> list[CheckMessage]:
                     id="tracking.W001",
                 )
             ]
-        messages = []
+        # What the application could undo the triggers through: the table itself, the schema
+        # holding it (its owner may drop the table), the trigger function (may replace it).
+        owned = [(what, owner) for what, owner, acts_as_owner in _owners(cursor) if acts_as_owner]
+        messages = [
+            CheckWarning(
+                _(
+                    "Ứng dụng kết nối bằng %(user)s, là (hoặc đóng vai được) chủ sở hữu "
+                    "%(owner)s của %(what)s: nó có thể tắt, thay hay xóa trigger chỉ ghi thêm."
+                )
+                % {"user": user, "owner": owner, "what": what},
+                hint=_HINT,
+                id="tracking.W002",
+            )
+            for what, owner in owned
+        ]
         for table in append_only.TABLES:
             cursor.execute(
-                "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'MEMBER'), "
+                "SELECT "
                 + ", ".join(f"has_table_privilege(oid, '{right}')" for right in _WIDER)
                 + " FROM pg_class WHERE oid = to_regclass(%s)",
                 [table],
             )
-            found = cursor.fetchone()
-            if found is None:
-                continue  # not migrated yet
-            owner, acts_as_owner, *rights = found
+            rights = cursor.fetchone() or [False] * len(_WIDER)  # none: not migrated yet
             wider = [right for right, granted in zip(_WIDER, rights, strict=True) if granted]
-            if acts_as_owner:
-                messages.append(
-                    CheckWarning(
-                        _(
-                            "Ứng dụng kết nối bằng %(user)s, là (hoặc đóng vai được) chủ sở hữu "
-                            "%(owner)s của bảng %(table)s: nó có thể tắt hay xóa trigger chỉ "
-                            "ghi thêm."
-                        )
-                        % {"user": user, "owner": owner, "table": table},
-                        hint=_HINT,
-                        id="tracking.W002",
-                    )
-                )
-            elif wider:
+            if wider and not owned:
                 messages.append(
                     CheckWarning(
                         _(
@@ -107,6 +105,33 @@ def _roles(connection) -> list[CheckMessage]:
                     )
                 )
         return messages
+
+
+def _owners(cursor) -> list[tuple[str, str, bool]]:
+    """``(what, its owner, whether the current user is or may become that owner)`` for each
+    append-only table, the schema holding it, and the trigger function."""
+    found = []
+    for table in append_only.TABLES:
+        cursor.execute(
+            "SELECT n.nspname, pg_get_userbyid(c.relowner),"
+            " pg_has_role(current_user, c.relowner, 'MEMBER'), pg_get_userbyid(n.nspowner),"
+            " pg_has_role(current_user, n.nspowner, 'MEMBER')"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.oid = to_regclass(%s)",
+            [table],
+        )
+        if row := cursor.fetchone():
+            schema, owner, is_owner, schema_owner, owns_schema = row
+            found.append((_("bảng %(table)s") % {"table": table}, owner, is_owner))
+            found.append((_("schema %(schema)s") % {"schema": schema}, schema_owner, owns_schema))
+    cursor.execute(
+        "SELECT pg_get_userbyid(proowner), pg_has_role(current_user, proowner, 'MEMBER')"
+        " FROM pg_proc WHERE proname = %s",
+        [append_only.FUNCTION],
+    )
+    for owner, is_owner in cursor.fetchall():
+        found.append((_("hàm %(name)s") % {"name": append_only.FUNCTION}, owner, is_owner))
+    return list(dict.fromkeys(found))  # one schema holds both tables
 
 
 def _triggers(connection) -> list[CheckMessage]:
