@@ -11,8 +11,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.test import Client
-from theodoi.acting import acting
 
+from theodoi.acting import acting
 from theodoi.api.tokens import create_token
 from theodoi.programs.models import Occurrence, Task
 from theodoi.tracking.audit import describe
@@ -138,3 +138,15 @@ def test_the_histories_show_the_channel_and_the_address(users, client_for, occur
     assert api_report(staff_secret, occurrence, REMOTE_ADDR="203.0.113.8").status_code == 201
     page = client_for("monitor").get(f"/tasks/{task.pk}/").content.decode()
     assert f"khóa API td_{staff_row.prefix}" in page and "203.0.113.8" in page
+
+
+def test_no_service_calls_auditlogs_set_actor():
+    """``set_actor`` replaces the request's address with none: every write goes through
+    ``acting`` instead (one place that keeps the channel)."""
+    from pathlib import Path
+
+    import theodoi
+
+    root = Path(theodoi.__file__).parent
+    users_of = [p for p in root.rglob("*.py") if "set_actor(" in p.read_text(encoding="utf-8")]
+    assert users_of == []

@@ -44,6 +44,14 @@ def test_made_once_listed_without_secret_and_revoked_at_once(api_as, users):
     assert "khóa API" in refused.json()["detail"]
 
     assert api.post("/api/tokens", {"name": "   "}).status_code == 422
+    before = ApiToken.objects.count()
+    for name in ("bảng\x00tính", "bảng\ud800tính"):  # NUL, a lone surrogate: refused, not stored
+        assert api.post("/api/tokens", {"name": name}).status_code == 422
+    assert ApiToken.objects.count() == before
+    with pytest.raises(TokenError, match="không hợp lệ"):  # the service itself, for every face
+        create_token(users["staff"], "bảng\x00tính")
+    decomposed = api.post("/api/tokens", {"name": "ba\u0309ng ti\u0301nh"}).json()["name"]
+    assert decomposed == "bảng tính"  # typed decomposed, stored NFC
 
 
 def test_nobody_mints_a_token_for_someone_else(api_as, users):

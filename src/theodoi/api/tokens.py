@@ -20,6 +20,7 @@ import hashlib
 import math
 import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -89,9 +90,11 @@ def create_token(
     """
     if by is not None and by.pk != user.pk:
         raise TokenError(not_for_someone_else())
-    name = " ".join((name or "").split())
+    name = unicodedata.normalize("NFC", " ".join((name or "").split()))
     if not name:
         raise TokenError(_("Hãy đặt tên cho khóa API (ví dụ: tên hệ thống sẽ dùng nó)."))
+    if any(unicodedata.category(char).startswith("C") for char in name):
+        raise TokenError(_("Tên khóa API có ký tự điều khiển hoặc không hợp lệ; hãy gõ lại tên."))
     if len(name) > 100:
         raise TokenError(_("Tên khóa API dài quá 100 ký tự."))
     if not user.is_active:
