@@ -80,7 +80,9 @@ class RevisionOut(Out):
     at: dt.datetime
     by: str
     action: str = Field(description="create | edit | submit | sign_off | confirm | return")
-    via: str = Field(description="through what: web | api:<token prefix> | cli ('' where not recorded)")
+    via: str = Field(
+        description="through what: web | api:<token prefix> | cli ('' where not recorded)"
+    )
     address: str | None = Field(description="the client's address, where recorded")
     state: State
     status: Status
