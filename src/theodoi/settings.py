@@ -386,7 +386,7 @@ THEODOI_IMPORT_LIMITS = {
     name: _positive(f"THEODOI_IMPORT_MAX_{name.upper()}", "1")
     for name in (
         *("unpacked_mb", "members", "ratio", "xml_nodes", "xml_depth", "pages", "page_objects"),
-        *("content_mb", "ocr_pages", "ocr_seconds", "seconds"),
+        *("content_mb", "ocr_pages", "ocr_seconds", "text_chars", "seconds"),
     )
     if os.environ.get(f"THEODOI_IMPORT_MAX_{name.upper()}", "").strip()
 }

@@ -27,7 +27,7 @@ import pytest
 
 from theodoi.parsing import parse_file
 from theodoi.parsing.blocks import ParseError
-from theodoi.parsing.readers import BoundError, Limits, read_docx, read_file, read_pdf
+from theodoi.parsing.readers import BoundError, Limits, read_docx, read_file, read_pdf, read_text
 
 CORPUS_DOCX = Path(__file__).resolve().parent.parent / "data" / "corpus" / "docx"
 
@@ -321,7 +321,7 @@ def test_an_ordinary_document_reads_as_python_docx_read_it():
 
     from theodoi.parsing.readers.clean import assemble
     from theodoi.parsing.readers.docx import Numbering, _Reader
-    from theodoi.parsing.readers.limits import Deadline
+    from theodoi.parsing.readers.limits import Reading
 
     files = sorted(CORPUS_DOCX.glob("*.docx"))
     assert len(files) == 14
@@ -333,7 +333,7 @@ def test_an_ordinary_document_reads_as_python_docx_read_it():
                 parts.append(document.part.part_related_by(rel).element)
             except KeyError:
                 parts.append(None)
-        reader = _Reader(Numbering(*parts), Deadline(60))
+        reader = _Reader(Numbering(*parts), Reading(Limits()))
         reader.body(document.element.body)
         assert read_file(path) == assemble(reader.items), path.name
 
@@ -380,10 +380,10 @@ def test_the_bounded_stream_filters_decode_as_pdfminer_does():
     from pdfminer.runlength import rldecode
 
     from theodoi.parsing.readers import pdfbounds
-    from theodoi.parsing.readers.limits import Deadline
+    from theodoi.parsing.readers.limits import Reading
 
     rng = random.Random(18)
-    with pdfbounds.decoding(Limits(), Deadline(60)):
+    with pdfbounds.decoding(Limits(), Reading(Limits())):
         for _ in range(20):
             data = bytes(rng.choices(b"ab \n", k=rng.randint(0, 700_000)))
             assert pdfbounds._inflate(zlib.compress(data)) == data
@@ -454,14 +454,77 @@ def test_an_ordinary_pdf_reads_as_pdfplumber_lays_it_out():
     import pdfplumber
 
     from theodoi.parsing.readers import pdfbounds
-    from theodoi.parsing.readers.limits import Deadline
+    from theodoi.parsing.readers.limits import Reading
 
     data = pdf([text_page(), text_page(lines=10)])
     with pdfplumber.open(io.BytesIO(data)) as plain, pdfplumber.open(io.BytesIO(data)) as ours:
         for mine, theirs in zip(ours.pages, plain.pages, strict=True):
-            pdfbounds.layout(mine, Limits(), Deadline(60))
+            pdfbounds.layout(mine, Limits(), Reading(Limits()))
             assert mine.chars == theirs.chars and mine.rects == theirs.rects
     assert read_pdf(data)
+
+
+def test_too_much_text_is_refused_in_every_format():
+    """The parse after the read costs up to some 40 bytes of memory a character (long
+    paragraphs scanned for body names): text past the bound is refused whatever its format."""
+    message = refused("text_chars", read_text, "Nhiệm vụ. " * 200_001)
+    assert message.startswith("văn bản dài hơn 2.000.000 ký tự")
+    small = Limits(text_chars=10_000)
+    refused("text_chars", read_docx, docx(numbered_paragraphs(2_000)), limits=small)
+    refused("text_chars", read_pdf, pdf([text_page()] * 4), limits=small)
+    assert read_docx(docx(numbered_paragraphs(200)), limits=small)  # 4,000 characters: read
+
+
+def _assemble_by_concatenation(items):
+    """readers.clean.assemble as it was: the paragraph's text joined again at every piece
+    (n² for n pieces: minutes for a hostile file), kept here as what the new one must equal."""
+    from theodoi.parsing.blocks import Paragraph, Table
+    from theodoi.parsing.readers.clean import Piece, continues
+
+    blocks, last, paragraph = [], None, Paragraph(text="", line=0)
+    for item in items:
+        if isinstance(item, Table):
+            blocks.append(item)
+            last = None
+        elif not item.text:
+            continue
+        elif last is not None and continues(last, item):
+            last.text = paragraph.text = f"{last.text} {item.text}"
+            last.solid = item.solid
+        else:
+            last = Piece(item.text, item.line, item.bullet, item.solid, item.fixed)
+            paragraph = Paragraph(text=item.text, line=item.line, bullet=item.bullet)
+            blocks.append(paragraph)
+    return blocks
+
+
+def test_paragraphs_are_rejoined_as_before_in_one_pass():
+    from theodoi.parsing.blocks import Table
+    from theodoi.parsing.readers.clean import Piece, assemble
+
+    texts = ["tiếp tục", "Sở Y tế", "HỘI NGHỊ", "2021", "xong.", "1. mục", "và", "", "a) việc"]
+    rng = random.Random(18)
+    for _ in range(2_000):
+        items = [
+            Table(rows=[["ô"]], line=n)
+            if rng.random() < 0.05
+            else Piece(
+                rng.choice(texts),
+                n,
+                rng.choice([None, None, None, "-"]),
+                rng.random() < 0.1,
+                rng.random() < 0.1,
+            )
+            for n in range(rng.randint(0, 12))
+        ]
+        copies = [
+            Piece(i.text, i.line, i.bullet, i.solid, i.fixed) if isinstance(i, Piece) else i
+            for i in items
+        ]
+        assert assemble(items) == _assemble_by_concatenation(copies)
+    many = [Piece("tiếp tục", n) for n in range(200_000)]  # one paragraph of 200,000 pieces
+    [paragraph] = assemble(many)
+    assert len(paragraph.text) == 200_000 * len("tiếp tục ") - 1
 
 
 # --------------------------------------------------------------------------- the faces

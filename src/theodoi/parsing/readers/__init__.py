@@ -21,7 +21,7 @@ from theodoi.parsing.blocks import Block, ParseError
 from theodoi.parsing.files import read_bytes
 from theodoi.parsing.readers.clean import has_content
 from theodoi.parsing.readers.docx import OLE_HEADER, read_docx_bytes
-from theodoi.parsing.readers.limits import BoundError, Limits
+from theodoi.parsing.readers.limits import BoundError, Limits, too_much_text
 from theodoi.parsing.readers.markdown import decode, read_markdown
 from theodoi.parsing.readers.package import declared_members
 from theodoi.parsing.readers.pdf import read_pdf_bytes
@@ -60,14 +60,20 @@ def _checked(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def read_text(text: str, *, hard_wrap: bool | None = None) -> list[Block]:
+def read_text(
+    text: str, *, hard_wrap: bool | None = None, limits: Limits | None = None
+) -> list[Block]:
     """Blocks of Markdown (or plain) text already in memory.
 
     Markdown rules, unless ``hard_wrap`` is True (plain text whose lines are lines of a page)
-    or None and the text has no blank line at all.
+    or None and the text has no blank line at all. A text longer than ``limits.text_chars``
+    is refused.
     """
     if not text.strip():
         raise ParseError(EMPTY)
+    limits = limits or Limits()
+    if len(text) > limits.text_chars:
+        raise too_much_text(limits)
     return _checked(read_markdown(text, hard_wrap=hard_wrap))
 
 
@@ -137,11 +143,7 @@ def read_file(path: str | os.PathLike[str], *, limits: Limits | None = None) -> 
     if suffix == ".pdf":
         return read_pdf(data, limits=limits)
     if suffix in TEXT_SUFFIXES:
-        text = decode(data)
-        if not text.strip():
-            raise ParseError(EMPTY)
-        hard_wrap = True if suffix == ".txt" else None
-        return _checked(read_markdown(text, hard_wrap=hard_wrap))
+        return read_text(decode(data), hard_wrap=True if suffix == ".txt" else None, limits=limits)
     raise ParseError(f"định dạng không hỗ trợ: {suffix} (hỗ trợ {SUPPORTED})")
 
 

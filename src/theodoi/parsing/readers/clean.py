@@ -242,36 +242,75 @@ def continues(prev: Piece, nxt: Piece) -> bool:
     """Whether ``nxt`` is the rest of ``prev``, cut by a blank line or a page break: the first
     did not end its sentence, and the second goes on in lower case without a list marker or
     numbering of its own."""
+    return _continues(prev.solid, ends_sentence(prev.text), is_all_caps(prev.text), nxt)
+
+
+def _continues(solid: bool, ended: bool, caps: bool, nxt: Piece) -> bool:
     return (
-        not prev.solid
+        not solid
         and not nxt.fixed
         and nxt.bullet is None
         and is_lower_start(nxt.text)
-        and not ends_sentence(prev.text)
-        and not is_all_caps(prev.text)
+        and not ended
+        and not caps
         and not is_numbered(nxt.text)
     )
+
+
+class _Open:
+    """The paragraph being assembled: its pieces' texts, joined once at the end (joining at
+    every piece made a paragraph of n pieces cost n² - minutes for a hostile file), and what
+    ``continues`` asks of its text, kept as pieces come: whether its last piece ended a
+    sentence (the end of the joined text is the end of the last piece) and whether it has
+    letters, none lower case."""
+
+    def __init__(self, piece: Piece, paragraph: Paragraph) -> None:
+        self.paragraph = paragraph
+        self.parts = [piece.text]
+        self.solid = piece.solid
+        self.ended = ends_sentence(piece.text)
+        self.letters = any(ch.isalpha() for ch in piece.text)
+        self.lower = not is_all_caps(piece.text) and self.letters
+
+    def continued_by(self, piece: Piece) -> bool:
+        return _continues(self.solid, self.ended, self.letters and not self.lower, piece)
+
+    def add(self, piece: Piece) -> None:
+        self.parts.append(piece.text)
+        self.solid = piece.solid
+        self.ended = ends_sentence(piece.text)
+        letters = any(ch.isalpha() for ch in piece.text)
+        self.lower = self.lower or (letters and not is_all_caps(piece.text))
+        self.letters = self.letters or letters
+
+    def close(self) -> None:
+        if len(self.parts) > 1:
+            self.paragraph.text = " ".join(self.parts)
 
 
 def assemble(items: list[Piece | Table]) -> list[Block]:
     """Paragraph blocks from pieces: empty ones dropped, cut ones rejoined (never across a
     table)."""
     blocks: list[Block] = []
-    last: Piece | None = None  # the piece the last paragraph block was made from, merged
-    paragraph = Paragraph(text="", line=0)
+    current: _Open | None = None
     for item in items:
         if isinstance(item, Table):
+            if current is not None:
+                current.close()
+                current = None
             blocks.append(item)
-            last = None
         elif not item.text:
             continue
-        elif last is not None and continues(last, item):
-            last.text = paragraph.text = f"{last.text} {item.text}"
-            last.solid = item.solid
+        elif current is not None and current.continued_by(item):
+            current.add(item)
         else:
-            last = Piece(item.text, item.line, item.bullet, item.solid, item.fixed)
+            if current is not None:
+                current.close()
             paragraph = Paragraph(text=item.text, line=item.line, bullet=item.bullet)
+            current = _Open(item, paragraph)
             blocks.append(paragraph)
+    if current is not None:
+        current.close()
     return blocks
 
 

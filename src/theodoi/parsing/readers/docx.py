@@ -10,7 +10,7 @@ from typing import Any
 
 from theodoi.parsing.blocks import Block, ParseError, Table
 from theodoi.parsing.readers.clean import Piece, assemble, clean, join_cell_lines
-from theodoi.parsing.readers.limits import Deadline, Limits
+from theodoi.parsing.readers.limits import Limits, Reading
 from theodoi.parsing.readers.package import (
     NOT_DOCX,
     OFFICE_DOCUMENT,
@@ -322,9 +322,9 @@ def paragraph_text(p: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, numbering: Numbering, deadline: Deadline) -> None:
+    def __init__(self, numbering: Numbering, reading: Reading) -> None:
         self.numbering = numbering
-        self.deadline = deadline
+        self.reading = reading
         self.position = 0
         self.items: list[Piece | Table] = []
 
@@ -336,13 +336,14 @@ class _Reader:
         if prefix:
             raw = f"{prefix} {raw}"
         text, bullet = clean(raw, bullet=list_bullet)
+        self.reading.text(len(text))
         style = (_val(p_pr, "pStyle") or "").lower()
         heading = style.startswith(("heading", "title", "subtitle", "tieude"))
         return text, bullet, heading
 
     def body(self, parent: Any) -> None:
         for child in _block_children(parent):
-            self.deadline.check()
+            self.reading.check()
             if child.tag == _P:
                 self.position += 1
                 text, bullet, heading = self._paragraph(child)
@@ -411,7 +412,7 @@ STYLES = RELS + "styles"
 MAIN = "word/document.xml"
 
 
-def _open(data: bytes, limits: Limits, deadline: Deadline) -> tuple[Any, Any, Any]:
+def _open(data: bytes, limits: Limits, reading: Reading) -> tuple[Any, Any, Any]:
     """(body, numbering, styles) of a .docx: its main document's w:body and the two parts
     the numbering is rendered from (None when missing), read within ``limits``."""
     if data.startswith(OLE_HEADER):
@@ -422,7 +423,7 @@ def _open(data: bytes, limits: Limits, deadline: Deadline) -> tuple[Any, Any, An
     with archive:
         if MAIN not in archive.namelist():
             raise ParseError(NOT_DOCX.format("thiếu word/document.xml"))
-        budget = XmlBudget(limits, deadline)
+        budget = XmlBudget(limits, reading)
         main = relationships(archive, "", budget).get(OFFICE_DOCUMENT, MAIN)
         related = relationships(archive, main, budget)
         document = read_part(archive, main, budget)
@@ -439,14 +440,14 @@ def _open(data: bytes, limits: Limits, deadline: Deadline) -> tuple[Any, Any, An
 
 
 def read_docx_bytes(
-    data: bytes, *, limits: Limits | None = None, deadline: Deadline | None = None
+    data: bytes, *, limits: Limits | None = None, reading: Reading | None = None
 ) -> list[Block]:
     """Blocks of a .docx's bytes, read within ``limits`` (the defaults when None)."""
     limits = limits or Limits()
-    deadline = deadline or Deadline(limits.seconds)
-    body, numbering_el, styles_el = _open(data, limits, deadline)
+    reading = reading or Reading(limits)
+    body, numbering_el, styles_el = _open(data, limits, reading)
     try:
-        reader = _Reader(Numbering(numbering_el, styles_el), deadline)
+        reader = _Reader(Numbering(numbering_el, styles_el), reading)
         reader.body(body)
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise ParseError(NOT_DOCX.format(type(exc).__name__)) from exc

@@ -41,7 +41,8 @@ class Limits:
     content_mb: int = 4  # drawing instructions of one PDF page (or of one form on it)
     ocr_pages: int = 50  # pages of a scanned PDF (text recognition)
     ocr_seconds: int = 900  # text recognition of a scanned PDF
-    seconds: int = 60  # reading a document's text (after OCR: its result's, again)
+    text_chars: int = 2_000_000  # text read (some 700 pages; parsing costs up to 40x in memory)
+    seconds: int = 120  # reading a document's text (after OCR: its result's, again)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -88,21 +89,38 @@ def refusal(bound: str, what: str, advice: str) -> BoundError:
     return BoundError(bound, f"{what}: {advice}, {ASK_ADMIN.format(setting)}")
 
 
-class Deadline:
-    """The time a read may take (Limits.seconds), checked between pieces of work: a loop
-    that reads a part, a page or a paragraph asks ``check()`` as it goes."""
+class Reading:
+    """One document being read within ``limits``: the time it may still take
+    (Limits.seconds) and the text read so far (Limits.text_chars). The readers ask
+    ``check()`` between pieces of work (a chunk of a part, a page, a paragraph) and count
+    the text they make with ``text()``."""
 
-    def __init__(self, seconds: int) -> None:
-        self.seconds = seconds
-        self.ends = time.monotonic() + seconds
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.ends = time.monotonic() + limits.seconds
+        self.chars = 0
 
     def check(self) -> None:
         if time.monotonic() > self.ends:
             raise refusal(
                 "seconds",
-                f"đọc tệp quá {number(self.seconds)} giây",
+                f"đọc tệp quá {number(self.limits.seconds)} giây",
                 "hãy chia văn bản thành các tệp nhỏ hơn hoặc lưu lại thành .docx",
             )
 
+    def text(self, count: int) -> None:
+        """Count ``count`` more characters of text read."""
+        self.chars += count
+        if self.chars > self.limits.text_chars:
+            raise too_much_text(self.limits)
 
-__all__ = ["MB", "BoundError", "Deadline", "Limits", "number", "refusal"]
+
+def too_much_text(limits: Limits) -> BoundError:
+    return refusal(
+        "text_chars",
+        f"văn bản dài hơn {number(limits.text_chars)} ký tự",
+        "hãy tách phần chương trình (bỏ các phụ lục không có nhiệm vụ) ra một tệp ngắn hơn",
+    )
+
+
+__all__ = ["MB", "BoundError", "Limits", "Reading", "number", "refusal", "too_much_text"]

@@ -170,19 +170,19 @@ def read_markdown(text: str, *, hard_wrap: bool | None = None) -> list[Block]:
             j = number - 1
             closed = _closes_row(s)  # rows end with "|": one that does not goes on below
             while j < count and lines[j] and "|" in lines[j]:
-                row = lines[j]
+                row = [lines[j]]  # the row's lines, joined once (not line by line: n²)
                 j += 1
-                if _TABLE_SEPARATOR.match(row):
+                if _TABLE_SEPARATOR.match(row[0]):
                     continue
-                while closed and not _closes_row(row) and j < count and lines[j]:
+                while closed and not _closes_row(row[-1]) and j < count and lines[j]:
                     if lines[j].startswith("|") or _TABLE_SEPARATOR.match(lines[j]):
                         break  # the next row: this one was left open
                     # A cell's text wrapped onto the next line: one text when it goes on in
                     # lower case, else a line of its own ("Sở Nội vụ" / "Sở Tài chính").
-                    glue = " " if is_lower_start(lines[j]) else "<br>"
-                    row = f"{row}{glue}{lines[j]}"
+                    row.append(" " if is_lower_start(lines[j]) else "<br>")
+                    row.append(lines[j])
                     j += 1
-                rows.append(_split_row(row))
+                rows.append(_split_row("".join(row)))
             if rows:
                 items.append(Table(rows=rows, line=number))
             i = j

@@ -28,7 +28,7 @@ from typing import Any
 from lxml import etree
 
 from theodoi.parsing.blocks import ParseError
-from theodoi.parsing.readers.limits import MB, Deadline, Limits, number, refusal
+from theodoi.parsing.readers.limits import MB, Limits, Reading, number, refusal
 
 CHUNK = 64 * 1024
 RATIO_GRACE = 1 * MB  # a part smaller than this is not judged by its ratio (too little to harm)
@@ -109,9 +109,9 @@ class XmlBudget:
     """What the XML parts read so far have cost: expanded bytes, elements; shared by every
     part of one document so the bounds hold for the document, not each part."""
 
-    def __init__(self, limits: Limits, deadline: Deadline) -> None:
+    def __init__(self, limits: Limits, reading: Reading) -> None:
         self.limits = limits
-        self.deadline = deadline
+        self.reading = reading
         self.expanded = 0
         self.nodes = 0
 
@@ -175,7 +175,7 @@ def read_part(archive: zipfile.ZipFile, name: str, budget: XmlBudget) -> Any | N
                         depth -= 1
                 if budget.nodes > limits.xml_nodes:
                     raise _too_many_nodes(limits)
-                budget.deadline.check()
+                budget.reading.check()
             root = parser.close()
     except ParseError:
         raise

@@ -24,7 +24,7 @@ from theodoi.parsing.readers.clean import (
     is_all_caps,
     starts_paragraph,
 )
-from theodoi.parsing.readers.limits import BoundError, Deadline, Limits, number, refusal
+from theodoi.parsing.readers.limits import BoundError, Limits, Reading, number, refusal
 from theodoi.parsing.readers.ocr import NOTHING_FOUND, recognise
 from theodoi.parsing.text import is_lower_start
 
@@ -294,7 +294,13 @@ def _refused_scan(pages: int, limits: Limits) -> BoundError:
     )
 
 
-def _read_layer(data: bytes, limits: Limits, deadline: Deadline) -> tuple[list[Block], int, bool]:
+def _characters(entry: _Line | _TableAt) -> int:
+    if isinstance(entry, _Line):
+        return len(entry.text)
+    return sum(len(cell) for row in entry.rows for cell in row)
+
+
+def _read_layer(data: bytes, limits: Limits, reading: Reading) -> tuple[list[Block], int, bool]:
     """(blocks, pages, has images) of a PDF's text layer, within ``limits``."""
     import pdfplumber
 
@@ -302,15 +308,20 @@ def _read_layer(data: bytes, limits: Limits, deadline: Deadline) -> tuple[list[B
 
     entries: list[_Line | _TableAt] = []
     images = False
-    with pdfbounds.decoding(limits, deadline), pdfplumber.open(io.BytesIO(data)) as pdf:
+    with pdfbounds.decoding(limits, reading):
+        pdf = pdfplumber.open(io.BytesIO(data))
+        # Counted before "with": pdfplumber's close() lists every page of the tree (20,000
+        # pages: 24 s), so a file refused for its pages is left to the garbage collector.
         pages = pdfbounds.count_pages(pdf.doc, limits)
-        for index, page in enumerate(pdf.pages):
-            deadline.check()
-            pdfbounds.layout(page, limits, deadline)
-            page_entries, page_images = _page_entries(page, index)
-            entries.extend(page_entries)
-            images = images or page_images
-            page.close()
+        with pdf:
+            for index, page in enumerate(pdf.pages):
+                reading.check()
+                pdfbounds.layout(page, limits, reading)
+                page_entries, page_images = _page_entries(page, index)
+                reading.text(sum(_characters(entry) for entry in page_entries))
+                entries.extend(page_entries)
+                images = images or page_images
+                page.close()
     lines = [entry for entry in entries if isinstance(entry, _Line)]
     blocks = _Grouper(lines).blocks(entries) if entries else []
     return blocks, pages, images
@@ -326,7 +337,7 @@ def read_pdf_bytes(data: bytes, *, ocr: bool = True, limits: Limits | None = Non
     if b"%%EOF" not in data[-2048:]:
         raise ParseError(_BROKEN.format("thiếu %%EOF ở cuối tệp"))
     try:
-        blocks, pages, images = _read_layer(data, limits, Deadline(limits.seconds))
+        blocks, pages, images = _read_layer(data, limits, Reading(limits))
     except ParseError:
         raise
     except Exception as exc:  # pdfminer and pdfplumber raise many kinds; one meaning here

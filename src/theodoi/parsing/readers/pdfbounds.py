@@ -14,7 +14,7 @@ on one page: 11 s and 211 MB). So:
 - ``layout`` builds a page's layout as pdfplumber's ``Page.layout`` does, with a device
   that counts characters, path segments, images and saved graphics states against
   ``Limits.page_objects``, an interpreter that refuses a content stream (or a form) whose
-  decoded instructions pass ``Limits.content_mb`` before parsing it, and the deadline
+  decoded instructions pass ``Limits.content_mb`` before parsing it, and the time
   checked as it goes; it sets pdfplumber's cached ``_layout``, so the page's ``chars``,
   ``find_tables`` and ``extract_text_lines`` use it.
 """
@@ -36,7 +36,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import stream_value
 from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 
-from theodoi.parsing.readers.limits import MB, BoundError, Deadline, Limits, number, refusal
+from theodoi.parsing.readers.limits import MB, BoundError, Limits, Reading, number, refusal
 
 CHUNK = 256 * 1024
 _CHECK_EVERY = 1000  # objects between two looks at the clock
@@ -48,9 +48,9 @@ class _Budget:
     """The bytes the document's streams may still expand to; the first refusal is kept, so
     a caller that swallowed it (pdfminer catches some errors and goes on) is caught after."""
 
-    def __init__(self, limits: Limits, deadline: Deadline) -> None:
+    def __init__(self, limits: Limits, reading: Reading) -> None:
         self.limits = limits
-        self.deadline = deadline
+        self.reading = reading
         self.left = limits.unpacked_bytes
         self.refused: BoundError | None = None
 
@@ -63,7 +63,7 @@ class _Budget:
                 _REDO,
             )
             raise self.refused
-        self.deadline.check()
+        self.reading.check()
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("theodoi_pdf_budget", default=None)
@@ -170,10 +170,10 @@ _install()
 
 
 @contextlib.contextmanager
-def decoding(limits: Limits, deadline: Deadline) -> Iterator[None]:
+def decoding(limits: Limits, reading: Reading) -> Iterator[None]:
     """Within: the current thread's PDF streams decode within ``limits.unpacked_mb``. Raises
     the refusal at the end too, had pdfminer swallowed it."""
-    budget = _Budget(limits, deadline)
+    budget = _Budget(limits, reading)
     token = _BUDGET.set(budget)
     try:
         yield
@@ -198,9 +198,9 @@ def count_pages(document: Any, limits: Limits) -> int:
 class _Counter:
     """The objects of one page so far, against ``Limits.page_objects``."""
 
-    def __init__(self, limits: Limits, deadline: Deadline, page: int) -> None:
+    def __init__(self, limits: Limits, reading: Reading, page: int) -> None:
         self.limits = limits
-        self.deadline = deadline
+        self.reading = reading
         self.page = page
         self.count = 0
 
@@ -215,7 +215,7 @@ class _Counter:
                 "hãy bỏ các trang bản đồ, biểu đồ hoặc hình vẽ khỏi tệp, " + _REDO,
             )
         if before // _CHECK_EVERY != self.count // _CHECK_EVERY:
-            self.deadline.check()
+            self.reading.check()
 
 
 class _CountingAggregator(PDFPageAggregatorWithMarkedContent):
@@ -270,9 +270,9 @@ class _BoundedInterpreter(PDFPageInterpreter):
         super().do_q()
 
 
-def layout(page: Any, limits: Limits, deadline: Deadline) -> None:
+def layout(page: Any, limits: Limits, reading: Reading) -> None:
     """Build a pdfplumber page's layout within the bounds (see the module docstring)."""
-    counter = _Counter(limits, deadline, page.page_number)
+    counter = _Counter(limits, reading, page.page_number)
     device = _CountingAggregator(
         page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams, counter=counter
     )
