@@ -10,6 +10,7 @@ what was set."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -323,6 +324,35 @@ def test_a_damaged_document_is_corrected_on_the_draft_and_tracked_as_set(page, d
     assert int(page.locator("[data-figure='total']").inner_text()) == sum(assigned)
     assert int(page.locator("[data-figure='open_overdue']").inner_text()) >= stc_total + 1
     shot(page, "import-10-dashboard")
+
+    # Tracked now: the office changes the timed task's lead and moves its deadline, each a
+    # new version of the program with its diff.
+    why = "Theo kết luận của Ban Chỉ đạo tổng kiểm kê."
+    later = f"Quý IV/{dt.date.today().year + 1}"
+    page.goto(demo["base"] + links[TIMED])
+    page.locator("#amend summary", has_text="Đổi cơ quan chủ trì").click()
+    lead = page.locator("#amend-lead")
+    lead.locator("select[name=lead]").select_option("qn.sxd")
+    lead.locator("textarea[name=reason]").fill(why)
+    lead.get_by_role("button", name="Lưu cơ quan chủ trì").click()
+    expect(page.locator("#task-amendable")).to_contain_text("lần điều chỉnh thứ 2")
+    page.locator("#amend-time summary").click()
+    page.locator("#amend-time input[name=time]").fill(later)
+    expect(page.locator("#amend-time")).to_contain_text(f"Hạn 31/12/{dt.date.today().year + 1}")
+    page.locator("#amend-time textarea[name=reason]").fill(why)
+    page.locator("#amend-time").get_by_role("button", name="Lưu thời gian").click()
+    expect(page.locator("#task-amendable")).to_contain_text("lần điều chỉnh thứ 3")
+    expect(page.locator("#time")).to_contain_text(f"31/12/{dt.date.today().year + 1}")
+    page.get_by_role("link", name="Mọi lần điều chỉnh của chương trình").click()
+    lead_line = page.locator("#v2 tbody tr", has_text=TIMED).locator("td")
+    expect(lead_line.nth(1)).to_contain_text("Cơ quan chủ trì")
+    expect(lead_line.nth(2)).to_have_text("Sở Tài chính")
+    expect(lead_line.nth(3)).to_have_text("Sở Xây dựng")
+    time_line = page.locator("#v3 tbody tr", has_text=TIMED).locator("td")
+    expect(time_line.nth(2)).to_have_text(TIME)
+    expect(time_line.nth(3)).to_have_text(later)
+    expect(page.locator("#v3")).to_contain_text(why)
+    shot(page, "import-11-versions")
 
     # The draft is gone once confirmed.
     page.goto(draft_url)
