@@ -163,11 +163,17 @@ def run_length(size: int) -> bytes:
     return b"\x81 " * (size // 128) + b"\x80"
 
 
-def scanned(pages: int) -> bytes:
-    """An image-only PDF (what a scanner gives) of ``pages`` blank A4 pages."""
-    from PIL import Image
+def scanned(pages: int, *, written: bool = False) -> bytes:
+    """An image-only PDF (what a scanner gives) of ``pages`` A4 pages, small and blank or, if
+    ``written``, at 250 dpi with lines of text for OCR to read (seconds a page)."""
+    from PIL import Image, ImageDraw
 
-    images = [Image.new("L", (200, 283), 255) for _ in range(pages)]
+    size = (2067, 2923) if written else (200, 283)
+    images = [Image.new("L", size, 255) for _ in range(pages)]
+    for image in images if written else []:
+        draw = ImageDraw.Draw(image)
+        for line in range(60):
+            draw.text((150, 150 + 45 * line), f"Nhiem vu {line}: So Noi vu chu tri.", fill=0)
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:])
     return buffer.getvalue()
@@ -273,15 +279,24 @@ def test_a_part_compressed_too_tightly_is_refused_before_it_is_expanded(expanded
 
 
 def test_too_many_xml_elements_are_refused_as_they_are_read(expanded):
-    pieces = list(numbered_paragraphs(250_000))  # 750,000 elements, 16 MB of XML
+    pieces = list(numbered_paragraphs(300_000))  # 900,000 elements, 19 MB of XML
     many = docx(pieces, level=6)
-    assert len(many) < 3 * MB
+    assert len(many) < 4 * MB
     message = refused("xml_nodes", read_docx, many)
-    assert message.startswith("tệp .docx có hơn 500.000 phần tử XML")
-    assert expanded[0] < 0.75 * sum(map(len, pieces))  # stopped on the way
+    assert message.startswith("tệp .docx có hơn 800.000 phần tử và thuộc tính XML")
+    assert expanded[0] < 0.95 * sum(map(len, pieces))  # stopped on the way
     expanded[0] = 0
     refused("xml_nodes", read_docx, docx(numbered_paragraphs(15_000)), limits=Limits(xml_nodes=999))
     assert expanded[0] <= 1024 + 64 * 1024  # the relationships, and the part's first chunk
+
+
+def test_attributes_count_as_xml_nodes():
+    """An attribute costs lxml about as much as an element (a 19 MB file of attributes took
+    927 MB): 50 elements of 40 attributes pass a bound of 1,000 nodes."""
+    attributes = b"<w:p %s/>" % b" ".join(b'a%d="%d"' % (n, n) for n in range(40))
+    refused("xml_nodes", read_docx, docx([attributes * 50]), limits=Limits(xml_nodes=1_000))
+    with pytest.raises(ParseError, match="không có nội dung"):  # under the bound: read, empty
+        read_docx(docx([attributes * 20]), limits=Limits(xml_nodes=1_000))
 
 
 @pytest.mark.parametrize("depth", [40, 1000])  # 1000: past libxml2's own limit (256) too
@@ -437,7 +452,9 @@ def test_ocr_past_its_time_is_refused():
 
     if not ocr.available():
         pytest.fail("ocrmypdf and tesseract-ocr-vie are missing (see tests/parsing/test_ocr.py)")
-    message = refused("ocr_seconds", read_pdf, scanned(1), limits=Limits(ocr_seconds=1))
+    message = refused(
+        "ocr_seconds", read_pdf, scanned(3, written=True), limits=Limits(ocr_seconds=1)
+    )
     assert "nhận dạng chữ (OCR) quá 1 giây: hãy chia nhỏ tệp" in message
 
 

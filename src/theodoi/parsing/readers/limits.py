@@ -34,7 +34,7 @@ class Limits:
     unpacked_mb: int = 60  # a .docx's members together, a PDF's streams decoded
     members: int = 1000  # parts (zip members) of a .docx
     ratio: int = 100  # uncompressed ÷ compressed size of a .docx part that is read
-    xml_nodes: int = 500_000  # XML elements of the parts read (document, numbering, styles)
+    xml_nodes: int = 800_000  # XML elements and attributes of the parts read
     xml_depth: int = 100  # elements nested inside each other
     pages: int = 500  # pages of a PDF
     page_objects: int = 20_000  # characters, path segments, images on one PDF page

@@ -42,6 +42,7 @@ CHUNK = 256 * 1024
 _CHECK_EVERY = 1000  # objects between two looks at the clock
 
 _REDO = "hãy in lại văn bản ra PDF từ tệp gốc (Word: File > Save As > PDF) hoặc dùng tệp .docx"
+_DRAWINGS = "hãy bỏ các trang bản đồ, biểu đồ, hình vẽ khỏi tệp hoặc dùng tệp .docx"
 
 
 class _Budget:
@@ -212,7 +213,7 @@ class _Counter:
                 "page_objects",
                 f"trang {self.page} của tệp PDF có hơn {number(self.limits.page_objects)} "
                 "đối tượng (chữ, nét vẽ, hình)",
-                "hãy bỏ các trang bản đồ, biểu đồ hoặc hình vẽ khỏi tệp, " + _REDO,
+                _DRAWINGS,
             )
         if before // _CHECK_EVERY != self.count // _CHECK_EVERY:
             self.reading.check()
@@ -261,7 +262,7 @@ class _BoundedInterpreter(PDFPageInterpreter):
             raise refusal(
                 "content_mb",
                 f"trang {counter.page} của tệp PDF có hơn {number(limits.content_mb)} MB lệnh vẽ",
-                "hãy bỏ các trang bản đồ, biểu đồ hoặc hình vẽ khỏi tệp, " + _REDO,
+                _DRAWINGS,
             )
         super().execute(streams)
 
