@@ -36,9 +36,17 @@ __all__ = [
     "download_name",
     "max_upload_bytes",
     "open_file",
+    "orphans",
+    "remove_orphans",
+    "stored_names",
 ]
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Where the files are, in the storage (EvidenceFile.file's upload_to starts with it).
+FOLDER = "evidence"
+# A file without a row that is younger than this may be an upload whose transaction has not
+# committed yet; older, it is left from a process killed between the file and the commit.
+ORPHAN_AGE = dt.timedelta(hours=1)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -214,3 +222,41 @@ def open_file(*, user, evidence: EvidenceFile) -> tuple[File, str, str]:
         evidence.content_type,
         download_name(evidence.original_name, evidence.content_type),
     )
+
+
+def stored_names() -> set[str]:
+    """The storage names of every evidence file a row refers to."""
+    return set(EvidenceFile.objects.values_list("file", flat=True))
+
+
+def orphans(*, older_than: dt.timedelta = ORPHAN_AGE, now: dt.datetime | None = None) -> list[str]:
+    """The files under the evidence folder that no row refers to and that were last written
+    more than ``older_than`` ago. ``attach_file`` writes the file before its row commits: a
+    process killed in between (kill -9, a power cut) leaves such a file behind, which nothing
+    would ever show or remove."""
+    storage = EvidenceFile._meta.get_field("file").storage
+    limit = (now or timezone.now()) - older_than
+    known = stored_names()
+    found, folders = [], [FOLDER]
+    while folders:
+        folder = folders.pop()
+        try:
+            inner, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        folders.extend(f"{folder}/{name}" for name in inner)
+        for name in files:
+            path = f"{folder}/{name}"
+            if path not in known and storage.get_modified_time(path) < limit:
+                found.append(path)
+    return sorted(found)
+
+
+def remove_orphans(*, older_than: dt.timedelta = ORPHAN_AGE) -> list[str]:
+    """Remove the files ``orphans`` lists (at server start and before a backup); the names
+    removed."""
+    storage = EvidenceFile._meta.get_field("file").storage
+    removed = orphans(older_than=older_than)
+    for path in removed:
+        storage.delete(path)
+    return removed

@@ -8,7 +8,9 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
+from theodoi.tracking.evidence import remove_orphans
 from theodoi.web.server import collect_static, serve
 
 
@@ -43,7 +45,22 @@ class Command(BaseCommand):
             )
         if options["migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
+        self._remove_orphans()
         collect_static()
         self.stdout.write(f"theodoi: http://{options['bind']}/")
         sys.stdout.flush()
         serve(bind=options["bind"], workers=options["workers"])
+
+    def _remove_orphans(self) -> None:
+        """Evidence files left without their row by a process killed mid-upload (see
+        ``tracking.evidence.orphans``): a start usually follows such a kill."""
+        try:
+            removed = remove_orphans()
+        except DatabaseError as error:  # not migrated yet: nothing can refer to a file
+            sys.stderr.write(f"theodoi serve: chưa dọn được tệp mồ côi ({error})\n")
+            return
+        if removed:
+            self.stdout.write(
+                f"theodoi: đã xóa {len(removed)} tệp minh chứng không thuộc báo cáo nào "
+                "(tải lên dở khi máy chủ dừng đột ngột)"
+            )
