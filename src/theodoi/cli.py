@@ -68,6 +68,26 @@ def _private_data(data_folder: Path, database: dict) -> None:
         private_file(private_folder(Path(name).parent) / Path(name).name)
 
 
+def _checked_arguments(args: list[str]) -> list[str]:
+    """The arguments in NFC, read as ``theodoi.inputs`` reads every input; one line and exit
+    status 2 for an argument holding a character no database stores (bytes that are not
+    UTF-8 arrive as lone surrogates), before any command could store it."""
+    import django
+    from django.utils.translation import gettext as _
+
+    from theodoi.inputs import InputError, clean_text
+
+    django.setup()  # the message is translated
+    try:
+        return [
+            clean_text(arg, where=_("đối số thứ %(number)s") % {"number": number})
+            for number, arg in enumerate(args, 1)
+        ]
+    except InputError as error:
+        sys.stderr.write(f"theodoi: {error}\n")
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     # The data folder decides the settings (the SQLite file), so it is read before Django is.
@@ -91,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2) from None
     if args and args[0] not in _NO_DATA:
         _private_data(data_folder, settings.DATABASES["default"])
+    args = _checked_arguments(args)
     from django.db import DatabaseError
 
     try:

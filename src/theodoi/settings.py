@@ -106,6 +106,9 @@ MIDDLEWARE = [
     # Near the top, so every page gets them, even one a middleware below answers itself.
     "csp.middleware.CSPMiddleware",
     "theodoi.web.security.PermissionsPolicyMiddleware",
+    "theodoi.web.security.NoStoreMiddleware",  # no copy of a page kept (not static files)
+    # Before anything reads the request: NUL and lone surrogates refused, the rest NFC.
+    "theodoi.web.middleware.InputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "theodoi.web.security.SessionRefreshMiddleware",  # idle sessions end (SESSION_COOKIE_AGE)
     "django.middleware.locale.LocaleMiddleware",
@@ -149,12 +152,17 @@ _database_url = os.environ.get("DATABASE_URL", "").strip()
 if not _database_url:
     _database_url = f"sqlite:///{DATA_DIR / 'theodoi.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+# How long a change on SQLite waits for the file's one write lock (another person's import may
+# hold it) before it gives up and says so (web.middleware: 503, "busy, try again"); below
+# gunicorn's worker timeout (120 s), so the answer always arrives.
+THEODOI_SQLITE_WAIT_SECONDS = _positive("THEODOI_SQLITE_WAIT_SECONDS", "60")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several server threads write to one file: take the write lock at the start of a
-    # transaction and wait for it, rather than fail with "database is locked".
+    # transaction and wait for it, rather than fail with "database is locked"; readers never
+    # wait for a writer (WAL).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": THEODOI_SQLITE_WAIT_SECONDS,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -327,14 +335,22 @@ if set(THEODOI_REQUIRE_2FA) - {"admin", "monitor", "leader", "head", "staff"}:
         "THEODOI_REQUIRE_2FA: roles among admin, monitor, leader, head, staff, separated by commas"
     )
 OTP_TOTP_ISSUER = "theodoi"
+# The admin never shows a person's TOTP secret or its QR code: whoever saw it could make their
+# codes. (django-otp's pages for them then answer 403, also for a device that does not exist.)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Logs go to standard error (gunicorn's error log under `theodoi serve`): warnings and errors,
-# including Django's "Internal Server Error" with its traceback. Every record passes through
-# SecretsFilter, which masks calendar secrets and API tokens (theodoi/logsecrets.py).
+# including Django's "Internal Server Error" with its traceback. A refused request (4xx) is one
+# line, method, path, status, user and reason, without a traceback (theodoi/web/logs.py). Every
+# record then passes through SecretsFilter, which masks calendar secrets and API tokens
+# (theodoi/logsecrets.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"secrets": {"()": "theodoi.logsecrets.SecretsFilter"}},
+    "filters": {
+        "refusals": {"()": "theodoi.web.logs.RefusalFilter"},
+        "secrets": {"()": "theodoi.logsecrets.SecretsFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "django.server": {
@@ -347,7 +363,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["secrets"],
+            "filters": ["refusals", "secrets"],
         },
         "django.server": {
             "class": "logging.StreamHandler",

@@ -16,6 +16,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as InputError
 
+from theodoi.web.logs import note_refusal
+
 from .auth import TokenAuth, WebSession
 from .rate import TokenRate
 from .routers import exports, imports, programs, reports, tokens
@@ -42,39 +44,45 @@ api.add_router("/tokens", tokens.router)
 # --- Errors: the policy's and the models' own messages, as {"detail": "..."} ----------------
 
 
+def _answer(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """``{"detail": message}``; the same words in the refusal's log line (web.logs)."""
+    note_refusal(request, message)
+    return api.create_response(request, {"detail": message}, status=status)
+
+
 @api.exception_handler(PermissionDenied)
 def _refused(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     message = str(exc) or gettext("Bạn không có quyền làm việc này.")
-    return api.create_response(request, {"detail": message}, status=403)
+    return _answer(request, message, 403)
 
 
 @api.exception_handler(Http404)
 def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": gettext("Không tìm thấy.")}, status=404)
+    return _answer(request, gettext("Không tìm thấy."), 404)
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def _missing_row(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return api.create_response(request, {"detail": gettext("Không tìm thấy.")}, status=404)
+    return _answer(request, gettext("Không tìm thấy."), 404)
 
 
 @api.exception_handler(OverflowError)
 def _too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     """An id past what the database stores (64 bits): SQLite's driver refuses to send it."""
     message = gettext("Số quá lớn: mã số phải nhỏ hơn 2^63.")
-    return api.create_response(request, {"detail": message}, status=422)
+    return _answer(request, message, 422)
 
 
 @api.exception_handler(DataError)
 def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
     """A value the database cannot hold or compare (PostgreSQL refuses text with a NUL)."""
     message = gettext("Giá trị không hợp lệ: có ký tự hoặc con số cơ sở dữ liệu không nhận.")
-    return api.create_response(request, {"detail": message}, status=422)
+    return _answer(request, message, 422)
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=422)
+    return _answer(request, " ".join(exc.messages), 422)
 
 
 @api.exception_handler(HttpError)
@@ -86,7 +94,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             "Thiếu hoặc sai mã CSRF: lời gọi bằng phiên đăng nhập web phải gửi kèm "
             "X-CSRFToken; chương trình bên ngoài hãy dùng khóa API."
         )
-    return api.create_response(request, {"detail": message}, status=exc.status_code)
+    return _answer(request, message, exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)
@@ -95,7 +103,7 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
         "Chưa xác thực: gửi khóa API còn hiệu lực (Authorization: Bearer td_…) hoặc đăng nhập. "
         "Khóa API tạo ở trang Khóa API (/account/tokens/)."
     )
-    response = api.create_response(request, {"detail": message}, status=401)
+    response = _answer(request, message, 401)
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -112,7 +120,7 @@ def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
             "Quá nhiều yêu cầu trong thời gian ngắn; xin thử lại sau %(seconds)d giây.",
             seconds,
         ) % {"seconds": seconds}
-    return api.create_response(request, {"detail": message}, status=429)
+    return _answer(request, message, 429)
 
 
 @api.exception_handler(InputError)
@@ -131,4 +139,5 @@ def _bad_input(request: HttpRequest, exc: InputError) -> HttpResponse:
         {key: value for key, value in error.items() if key in ("type", "loc", "msg")}
         for error in exc.errors
     ]
+    note_refusal(request, f"{message} {errors}")
     return api.create_response(request, {"detail": message, "errors": errors}, status=422)

@@ -1,27 +1,24 @@
 """What the write side of the API reads and answers: progress reports with their revisions
-and files, extensions, imports. Dates are ISO 8601; free text is NFC (``Text``)."""
+and files, extensions, imports. Dates are ISO 8601, of the years ``theodoi.inputs`` allows
+(``Day``); free text is read as every input is (``Text``: NFC, nothing a database cannot
+store)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
+from theodoi.inputs import clean_text
 from theodoi.parsing.model import Role, TimeKind
 from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportRevision
 
-from .schemas import Out
+from .schemas import Day, Out
 
-
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
-
-
-Text = Annotated[str, AfterValidator(_nfc)]
+Text = Annotated[str, AfterValidator(clean_text)]
 MAX_ID = 2**63 - 1  # the largest key any database here stores; beyond it, nothing exists
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -38,10 +35,10 @@ class ReportFields(Schema):
     state: State = Field(description="not_started | in_progress | done")
     percent: int | None = Field(None, description="0-100; 100 when done and left empty")
     narrative: Text = Field("", max_length=20000, description="nội dung báo cáo")
-    done_on: dt.date | None = Field(None, description="ngày hoàn thành (only when done)")
+    done_on: Day | None = Field(None, description="ngày hoàn thành (only when done)")
     document_type: Text = Field("", max_length=60, description="loại văn bản đã ban hành")
     document_number: Text = Field("", max_length=100, description="số, ký hiệu văn bản")
-    document_date: dt.date | None = None
+    document_date: Day | None = None
     document_signer: Text = Field("", max_length=300, description="cơ quan ký văn bản")
 
 
@@ -56,10 +53,10 @@ class ReportUpdate(Schema):
     state: State | None = None
     percent: int | None = None
     narrative: Text | None = Field(None, max_length=20000)
-    done_on: dt.date | None = None
+    done_on: Day | None = None
     document_type: Text | None = Field(None, max_length=60)
     document_number: Text | None = Field(None, max_length=100)
-    document_date: dt.date | None = None
+    document_date: Day | None = None
     document_signer: Text | None = Field(None, max_length=300)
 
 
@@ -155,7 +152,7 @@ class ReportDetail(ReportOut):
 
 class ExtensionIn(Schema):
     occurrence: Id = Field(description="the occurrence whose due date should move")
-    new_due: dt.date = Field(description="hạn mới đề nghị (ISO 8601)")
+    new_due: Day = Field(description="hạn mới đề nghị (ISO 8601)")
     reason: Text = Field(max_length=5000, description="lý do")
 
 

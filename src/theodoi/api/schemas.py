@@ -13,6 +13,12 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import AfterValidator, field_validator
 
+from theodoi.inputs import check_day
+
+# A day asked for or sent: ISO 8601, of a year a program can concern (theodoi.inputs), so
+# "9999-12-31" is answered 422 on its field rather than carried into a status computation.
+Day = Annotated[dt.date, AfterValidator(check_day)]
+
 
 class Out(Schema):
     """Every text answered is NFC, whatever a row was stored with."""

@@ -53,8 +53,12 @@ def fold(text: str) -> str:
     """A key for comparing names: no diacritics, đ as d, lower case, single spaces.
 
     Folding makes "Tỉnh uỷ" (old tone placement) and "Tỉnh ủy" one name, and "Ban Cán sự đảng"
-    and "Ban cán sự đảng" too. Vietnamese body names do not collide once folded.
+    and "Ban cán sự đảng" too. Vietnamese body names do not collide once folded. Text typed
+    decomposed (NFD, as some Vietnamese keyboards send it) is composed first, so its marks
+    fold away with their letters instead of staying behind as marks of their own.
     """
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text.translate(_FOLD_TABLE)).strip()
 
 

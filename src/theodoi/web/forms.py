@@ -10,9 +10,10 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from theodoi.inputs import DAY_FORMATS, InputError, check_day
 from theodoi.tracking.models import ProgressReport, ReportState
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]  # the date field's, then typed by hand
+DATE_FORMATS = list(DAY_FORMATS)  # the date field's, then typed by hand
 DOCUMENT_TYPES = (
     "Chỉ thị", "Nghị quyết", "Kết luận", "Quy định", "Quyết định", "Kế hoạch", "Chương trình",
     "Hướng dẫn", "Thông báo", "Báo cáo", "Đề án", "Công văn",
@@ -30,12 +31,21 @@ class DayInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def _within_years(day) -> None:
+    """A day of a year a program can concern (``theodoi.inputs.check_day``)."""
+    try:
+        check_day(day)
+    except InputError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
 def day_field(label, *, required: bool = False) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
         input_formats=DATE_FORMATS,
         widget=DayInput(),
+        validators=[_within_years],
         error_messages={"invalid": _("Ngày không hợp lệ; ghi theo dạng dd/mm/yyyy.")},
     )
 

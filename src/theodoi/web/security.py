@@ -92,3 +92,22 @@ class PermissionsPolicyMiddleware:
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on everything theodoi answers itself: signed-in
+    pages, htmx parts, API answers, downloads (reports, exports, evidence files). A browser
+    or a proxy then keeps no copy of someone's work to show the next person at that computer
+    after sign-out. Static files never get here (WhiteNoise, above, answers them with its own
+    long-lived caching). A view that chose its own Cache-Control keeps it: the calendar feed
+    says ``private, max-age=900``, because a calendar application subscribes to keep a copy of
+    the events anyway and polls the same secret address; ``private`` keeps shared caches out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+        return response

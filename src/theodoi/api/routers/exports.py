@@ -4,7 +4,6 @@ XLSX, built by the same functions as ``theodoi report`` and the reports page
 leaders, administrators). A period the reporting module does not read (``2021-Q5``) is 422
 with its message."""
 
-import datetime as dt
 from typing import Literal
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
 
 from ..report_schemas import Id
-from ..schemas import InvalidInput, Problem
+from ..schemas import Day, InvalidInput, Problem
 
 router = Router(tags=["exports"])
 
@@ -45,7 +44,7 @@ class ExportQuery(Schema):
     period: str = Field(max_length=20, description="2021-Q2, 2021-H1, 2021 or 2020-2025")
     format: Literal["docx", "pdf", "xlsx"] = "docx"
     number: str = Field("", max_length=20, description="số văn bản (vd 123); empty for a draft")
-    date: dt.date | None = Field(None, description="the report's date (default: today)")
+    date: Day | None = Field(None, description="the report's date (default: today)")
 
 
 class PeriodicQuery(ExportQuery):

@@ -51,6 +51,7 @@ from ..paging import Page, Shaped
 from ..schemas import (
     AmendmentOut,
     AssignmentOut,
+    Day,
     InvalidInput,
     OccurrenceOut,
     OrganizationDetail,
@@ -91,10 +92,6 @@ STATUS = Query(None, description="a status bucket as of as_of, or due_soon")
 DUE_FROM = Query(None, description="due on or after (the due date after extensions)")
 DUE_TO = Query(None, description="due on or before (the due date after extensions)")
 
-# A status as of a day is judged from dated records; days outside these years are typing
-# mistakes (and 9999-12-31 has no "end of day" to compare with).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
 
 # --- Shared checks ---------------------------------------------------------------------------
 
@@ -105,16 +102,9 @@ def _member(request: HttpRequest) -> None:
         raise PermissionDenied(refusal(request.user, Action.VIEW_PROGRAM))
 
 
-def _day(value: dt.date | None, name: str = "as_of") -> dt.date:
-    """The day asked for (today by default), within the years a program can concern."""
-    if value is None:
-        return timezone.localdate()
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(
-            _("%(name)s: ngày %(value)s nằm ngoài khoảng năm %(first)s–%(last)s.")
-            % {"name": name, "value": value.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR}
-        )
-    return value
+def _day(value: dt.date | None) -> dt.date:
+    """The day asked for (its years checked by ``Day``), today by default."""
+    return value or timezone.localdate()
 
 
 def _program(pk: int | None) -> Program | None:
@@ -463,7 +453,7 @@ def _occurrence_out(o: Occurrence, state: OccurrenceStatus, day: dt.date) -> dic
 @paginate(Page)
 def list_occurrences(
     request: HttpRequest,
-    as_of: dt.date | None = AS_OF,
+    as_of: Day | None = AS_OF,
     program: int | None = None,
     section: int | None = Query(None, description="a section id: it and the ones below"),
     task: int | None = None,
@@ -471,17 +461,14 @@ def list_occurrences(
     organization: str | None = Query(None, max_length=120, description="a body's code"),
     role: Role | None = None,
     status: StatusFilter | None = STATUS,
-    due_from: dt.date | None = DUE_FROM,
-    due_to: dt.date | None = DUE_TO,
+    due_from: Day | None = DUE_FROM,
+    due_to: Day | None = DUE_TO,
     q: str | None = Query(None, max_length=300, description="task text, without diacritics"),
 ):
     """The dated occurrences the caller may see, by due date, each with its status as of
     ``as_of``: the same rows and statuses as the web's search page for the same filters."""
     _member(request)
     day = _day(as_of)
-    for value, name in ((due_from, "due_from"), (due_to, "due_to")):
-        if value is not None:
-            _day(value, name)
     _due_range(due_from, due_to)
     chosen = _program(program)
     criteria = Criteria(
@@ -511,7 +498,7 @@ def list_occurrences(
 def get_occurrence(
     request: HttpRequest,
     occurrence_id: int,
-    as_of: dt.date | None = AS_OF,
+    as_of: Day | None = AS_OF,
 ):
     """One occurrence with its status as of ``as_of``."""
     day = _day(as_of)

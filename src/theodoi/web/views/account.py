@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,11 +38,27 @@ class CodeForm(forms.Form):
     )
 
 
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, with the length of a user name checked before anything looks
+    for it: Django only tells the browser (``maxlength``), and a longer name would reach
+    django-axes' record of failed sign-ins, whose column PostgreSQL keeps to 255 characters."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        longest = self.fields["username"].max_length or 150
+        if len(username) > longest:
+            raise forms.ValidationError(
+                _("Tên đăng nhập dài tối đa %(longest)s ký tự.") % {"longest": longest}
+            )
+        return username
+
+
 class LoginView(auth_views.LoginView):
     """Django's LoginView (``authenticate`` with the request, so django-axes counts failures
     and locks out), with a second step for those who have an authenticator."""
 
     template_name = "web/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

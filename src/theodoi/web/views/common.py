@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from theodoi.inputs import InputError, read_day
 from theodoi.programs.models import Program
 from theodoi.tracking.policy import Actor, actor_of
 
@@ -49,27 +50,21 @@ def actor(request: HttpRequest) -> Actor:
 
 
 def parse_day(text: str | None) -> dt.date | None:
-    """A date typed as dd/mm/yyyy or sent by a date field as yyyy-mm-dd; None if neither."""
-    text = (text or "").strip()
-    if not text:
+    """A date typed as dd/mm/yyyy or sent by a date field as yyyy-mm-dd, within the years
+    ``theodoi.inputs`` allows; None if not (``read_day`` says why)."""
+    try:
+        return read_day(text)
+    except InputError:
         return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def as_of(request: HttpRequest) -> tuple[dt.date, str | None]:
     """The "as of" date asked for (``?as_of=``), today by default; with an error message
-    when what was typed is not a date."""
-    raw = request.GET.get("as_of")
-    day = parse_day(raw)
-    if raw and day is None:
-        return timezone.localdate(), _("“%(value)s” không phải là ngày (dd/mm/yyyy).") % {
-            "value": raw
-        }
+    when what was typed is not a date, or a day outside the years allowed."""
+    try:
+        day = read_day(request.GET.get("as_of"))
+    except InputError as error:
+        return timezone.localdate(), str(error)
     return day or timezone.localdate(), None
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from theodoi.inputs import InputError, read_day
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
 from theodoi.reporting.html_report import STYLESHEET, render_document
@@ -22,7 +23,7 @@ from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
 
-from .common import current_program, member_required, parse_day
+from .common import current_program, member_required
 
 KINDS = [
     ("periodic", gettext_lazy("Kết quả thực hiện chương trình")),
@@ -79,13 +80,10 @@ class ReportForm(forms.Form):
         return number
 
     def clean_date(self):
-        raw = self.cleaned_data["date"]
-        day = parse_day(raw)
-        if raw and day is None:
-            raise forms.ValidationError(
-                _("“%(value)s” không phải là ngày (dd/mm/yyyy).") % {"value": raw}
-            )
-        return day
+        try:
+            return read_day(self.cleaned_data["date"])
+        except InputError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 def last_quarter(today: dt.date) -> str:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from theodoi.inputs import InputError, read_day
 from theodoi.orgs.models import Organization
 from theodoi.parsing.text import fold
 from theodoi.programs.models import Assignment, Occurrence, Program, Section, Task
@@ -91,13 +92,10 @@ class SearchForm(forms.Form):
         self.more_bodies = False
 
     def _day(self, name: str) -> dt.date | None:
-        raw = self.cleaned_data.get(name, "").strip()
-        day = parse_day(raw)
-        if raw and day is None:
-            raise forms.ValidationError(
-                _("“%(value)s” không phải là ngày (dd/mm/yyyy)."), params={"value": raw}
-            )
-        return day
+        try:
+            return read_day(self.cleaned_data.get(name, ""))
+        except InputError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean_due_from(self) -> dt.date | None:
         return self._day("due_from")
