@@ -260,7 +260,18 @@ class _Writer:
         )
         self.revisions = Table(
             ReportRevision,
-            ["report", "version", "at", "by", "action", "state", "status", "done_on", "data"],
+            [
+                "report",
+                "version",
+                "at",
+                "by",
+                "action",
+                "via",
+                "state",
+                "status",
+                "done_on",
+                "data",
+            ],
         )
         self.extensions = Table(
             Extension,
@@ -912,6 +923,7 @@ class _Run:
                 self._at(day, 9 + version),
                 by,
                 action,
+                "cli",  # written by the generator's command, not through a session
                 state,
                 status,
                 done_on,

@@ -464,11 +464,10 @@ def _beyond_committee(user: AnyUser, action: Action, obj: Any) -> str | None:
         return None
     if _sent_within(action, obj, scope) or _works_within(program, bodies, scope):
         return None
-    committee = Organization.objects.filter(pk=scope.committee_id).values_list("name", flat=True)
     return gettext(
         "Bạn chỉ được %(action)s trong các chương trình của %(committee)s và cấp dưới; "
         "việc này thuộc cấp khác theo dõi."
-    ) % {"action": action.label, "committee": committee.first() or "cấp của mình"}
+    ) % {"action": action.label, "committee": scope.committee_name() or "cấp của mình"}
 
 
 def _new_within(program: Program, scope) -> bool:
@@ -483,13 +482,7 @@ def _new_within(program: Program, scope) -> bool:
 def _works_within(program: int | None, bodies: tuple[int | None, ...], scope) -> bool:
     """A body's work as a whole (a probe with no program: its calendar) is the committee's
     to see when the body has work in one of the committee's programs."""
-    return (
-        program is None
-        and bool(bodies)
-        and Assignment.objects.filter(
-            scope.programs_q("task__program_id"), organization_id__in=[b for b in bodies if b]
-        ).exists()
-    )
+    return program is None and any(b in scope.working_bodies() for b in bodies if b)
 
 
 def _sent_within(action: Action, obj: Any, scope) -> bool:

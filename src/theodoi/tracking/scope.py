@@ -13,13 +13,13 @@ Computed once per user object (a request's ``request.user``) and kept on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
 from theodoi.orgs.models import Organization
 from theodoi.orgs.tree import bodies_under, committee_of, is_sole_root
-from theodoi.programs.models import Program, ProgramVersion
+from theodoi.programs.models import Assignment, Program, ProgramVersion
 
 from .models import Membership
 
@@ -35,6 +35,7 @@ class Scope:
     everything: bool
     bodies: frozenset[int]
     programs: frozenset[int]
+    _kept: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def has_program(self, program_id: int | None) -> bool:
         return self.everything or program_id in self.programs
@@ -42,13 +43,36 @@ class Scope:
     def has_body(self, organization_id: int | None) -> bool:
         return self.everything or organization_id in self.bodies
 
-    def programs_q(self, field: str) -> Q:
-        """Rows whose program (at ``field``, an id path) is the committee's."""
-        return Q() if self.everything else Q(**{f"{field}__in": sorted(self.programs)})
+    def working_bodies(self) -> frozenset[int]:
+        """The bodies with work in the committee's programs (read once, then kept)."""
+        if "working" not in self._kept:
+            self._kept["working"] = frozenset(
+                Assignment.objects.filter(
+                    self.programs_q("task__program_id"), organization__isnull=False
+                )
+                .values_list("organization_id", flat=True)
+                .distinct()
+            )
+        return self._kept["working"]
 
-    def bodies_q(self, field: str) -> Q:
-        """Rows whose body (at ``field``, an id path) is below the committee."""
-        return Q() if self.everything else Q(**{f"{field}__in": sorted(self.bodies)})
+    def committee_name(self) -> str:
+        """The committee's name, for a person (read once, then kept)."""
+        if "name" not in self._kept:
+            self._kept["name"] = (
+                Organization.objects.filter(pk=self.committee_id)
+                .values_list("name", flat=True)
+                .first()
+                or ""
+            )
+        return self._kept["name"]
+
+    def programs_q(self, path: str) -> Q:
+        """Rows whose program (at ``path``, an id lookup) is the committee's."""
+        return Q() if self.everything else Q(**{f"{path}__in": sorted(self.programs)})
+
+    def bodies_q(self, path: str) -> Q:
+        """Rows whose body (at ``path``, an id lookup) is below the committee."""
+        return Q() if self.everything else Q(**{f"{path}__in": sorted(self.bodies)})
 
 
 def scope_for_body(organization_id: int) -> Scope:

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from theodoi.inputs import InputError, read_day
 from theodoi.programs.models import Program
 from theodoi.tracking.policy import Actor, actor_of
+from theodoi.tracking.scope import scope_of
 
 
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -77,7 +78,8 @@ def program_choices() -> QuerySet[Program]:
 def current_program(request: HttpRequest) -> Program | None:
     """The program asked for (``?program=<id>``), else the latest one imported that is not a
     lower-level program (a district's program imported under the province's does not take
-    the province's place on the dashboard)."""
+    the province's place on the dashboard): the latest of the user's own committee, where
+    it does not reach everything (a district office starts on its district's program)."""
     raw = request.GET.get("program")
     programs = program_choices()
     if raw:
@@ -87,6 +89,13 @@ def current_program(request: HttpRequest) -> Program | None:
         if found is None:
             raise Http404(_("Không có chương trình này."))
         return found
+    scope = scope_of(request.user)
+    if scope is not None and not scope.everything:
+        # the latest at the top of the user's own committee (a district's own program)
+        own = programs.filter(pk__in=sorted(scope.programs))
+        top = own.exclude(parent_program_id__in=sorted(scope.programs)).first()
+        if top is not None:
+            return top
     return programs.filter(parent_program__isnull=True).first() or programs.first()
 
 
