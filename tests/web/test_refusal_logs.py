@@ -34,10 +34,13 @@ def console():
         if any(isinstance(f, SecretsFilter) for f in h.filters)
     ]
     assert len(handlers) == 1
-    stream = io.StringIO()
-    old = handlers[0].setStream(stream)
+    (handler,) = handlers
+    # Swapped without setStream, which flushes the stream it replaces: under pytest-xdist
+    # that may be a capture file closed already.
+    stream, old = io.StringIO(), handler.stream
+    handler.stream = stream
     yield stream
-    handlers[0].setStream(old)
+    handler.stream = old
 
 
 def lines(stream: io.StringIO) -> list[str]:
