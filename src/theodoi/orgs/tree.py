@@ -10,48 +10,56 @@ under one central committee gives that committee's office the whole country."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from .models import Kind, Organization
 
 COMMITTEE_KINDS = frozenset({Kind.PARTY_COMMITTEE, Kind.PEOPLES_COMMITTEE, Kind.PEOPLES_COUNCIL})
 DEEPEST = 12  # no real registry is deeper; a cycle typed by hand stops here
 
 
-def committee_of(organization_id: int) -> int:
-    """The committee a body belongs to (see the module's docstring), by id."""
-    current = organization_id
-    top = organization_id
+def committee_of(organization_id: int) -> tuple[int, bool]:
+    """The committee a body belongs to (see the module's docstring), by id, and whether it
+    has nothing above it. Four levels are read a query."""
     seen: set[int] = set()
-    for _ in range(DEEPEST):
-        row = Organization.objects.filter(pk=current).values_list("kind", "parent_id").first()
+    current: int | None = organization_id
+    top = (organization_id, True)
+    while current is not None and current not in seen and len(seen) < DEEPEST:
+        row = Organization.objects.select_related("parent__parent__parent").filter(pk=current)
+        row = row.first()
         if row is None:
             break
-        kind, parent = row
-        top = current
-        if kind in COMMITTEE_KINDS:
-            return current
-        if parent is None or parent in seen:
-            break
-        seen.add(current)
-        current = parent
+        for level in range(4):
+            seen.add(row.pk)
+            top = (row.pk, row.parent_id is None)
+            if row.kind in COMMITTEE_KINDS or row.parent_id is None or row.parent_id in seen:
+                return top
+            if level == 3:
+                break  # the fourth level's parent was not read with it
+            row = row.parent
+        current = row.parent_id
     return top
 
 
 def bodies_under(organization_id: int) -> frozenset[int]:
-    """A body and every body below it, by id: one query per level of the tree."""
+    """A body and every body below it, by id: four levels a query."""
     found = {organization_id}
     frontier = [organization_id]
-    for _ in range(DEEPEST):
-        children = [
-            pk
-            for pk in Organization.objects.filter(parent_id__in=frontier).values_list(
-                "pk", flat=True
+    below = ("parent_id", "parent__parent_id", "parent__parent__parent_id",
+             "parent__parent__parent__parent_id")  # fmt: skip
+    while frontier and len(found) < 10_000_000:
+        reach = Q()
+        for path in below:
+            reach |= Q(**{f"{path}__in": frontier})
+        rows = list(
+            Organization.objects.filter(reach).values_list(
+                "pk", "parent__parent__parent__parent_id"
             )
-            if pk not in found
-        ]
-        if not children:
-            break
-        found.update(children)
-        frontier = children
+        )
+        new = {pk for pk, _ in rows} - found
+        found |= new
+        # bodies four levels down may have bodies below them: read on from there
+        frontier = sorted({pk for pk, fourth in rows if fourth in frontier and pk in new})
     return frozenset(found)
 
 

@@ -77,11 +77,10 @@ class Scope:
 
 def scope_for_body(organization_id: int) -> Scope:
     """The reach of a role held in this body."""
-    committee = committee_of(organization_id)
-    if is_sole_root(committee):
+    committee, root = committee_of(organization_id)
+    if root and is_sole_root(committee):
         return Scope(committee, True, frozenset(), frozenset())
     bodies = bodies_under(committee)
-    root = Organization.objects.filter(pk=committee, parent__isnull=True).exists()
     return Scope(committee, False, bodies, _programs_of(bodies, root=root))
 
 
