@@ -143,3 +143,10 @@ def client_for(users):
         return client
 
     return make
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own (``settings.MEDIA_ROOT``)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

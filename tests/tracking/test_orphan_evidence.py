@@ -27,12 +27,6 @@ class Killed(Exception):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def report(users, example):
     occurrence = Occurrence.objects.get(
         assignment__task__key="B.III.1.3/2", assignment__organization__code="qn.btctu"

@@ -26,8 +26,7 @@ def no_store(response) -> None:
 
 
 @pytest.fixture
-def evidence(users, example, settings, tmp_path) -> EvidenceFile:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def evidence(users, example, media) -> EvidenceFile:
     occurrence = Occurrence.objects.get(
         assignment__task__key="B.III.1.3/2", assignment__organization__code="qn.btctu"
     )
