@@ -64,7 +64,8 @@ def _private_data(data_folder: Path, database: dict) -> None:
     usual umask 022. SQLite creates its file, not the folder it lives in."""
     private_folder(data_folder)
     name = str(database.get("NAME") or "")
-    if database.get("ENGINE") == "django.db.backends.sqlite3" and name and ":memory:" not in name:
+    in_memory = ":memory:" in name or "mode=memory" in name  # the tests' shared memory
+    if database.get("ENGINE") == "django.db.backends.sqlite3" and name and not in_memory:
         private_file(private_folder(Path(name).parent) / Path(name).name)
 
 
