@@ -135,9 +135,18 @@ def _bad_input(request: HttpRequest, exc: InputError) -> HttpResponse:
     message = gettext("Dữ liệu không hợp lệ ở: %(fields)s. Xem “errors” để biết chi tiết.") % {
         "fields": ", ".join(fields) or gettext("dữ liệu gửi lên")
     }
+    # A field refused by theodoi's own reading (theodoi.inputs: a day outside the years allowed,
+    # text no database stores) says why in a Vietnamese sentence: it joins the detail.
+    reasons = [
+        str(error.get("msg", "")).removeprefix("Value error, ")
+        for error in exc.errors
+        if error.get("type") == "value_error"
+    ]
+    if reasons:
+        message = " ".join([message, *dict.fromkeys(reasons)])
     errors = [
         {key: value for key, value in error.items() if key in ("type", "loc", "msg")}
         for error in exc.errors
     ]
-    note_refusal(request, f"{message} {errors}")
+    note_refusal(request, message)
     return api.create_response(request, {"detail": message, "errors": errors}, status=422)
