@@ -60,6 +60,7 @@ def clean_text(text: str, *, where: str = "") -> str:
     ``where`` names the field or part for the message."""
     problem = unstorable(text)
     if problem is not None:
+        where = _UNSTORABLE.sub("\ufffd", where)[:80]  # the name itself may be what is wrong
         place = _(" ở “%(where)s”") % {"where": where} if where else ""
         raise InputError(
             _(
