@@ -286,8 +286,9 @@ def test_too_many_xml_elements_are_refused_as_they_are_read(expanded):
     assert message.startswith("tệp .docx có hơn 800.000 phần tử và thuộc tính XML")
     assert expanded[0] < 0.95 * sum(map(len, pieces))  # stopped on the way
     expanded[0] = 0
-    refused("xml_nodes", read_docx, docx(numbered_paragraphs(15_000)), limits=Limits(xml_nodes=999))
-    assert expanded[0] <= 1024 + 64 * 1024  # the relationships, and the part's first chunk
+    small = Limits(xml_nodes=999)
+    refused("xml_nodes", read_docx, docx(numbered_paragraphs(70_000)), limits=small)
+    assert expanded[0] <= 1024 + MB  # the relationships, and the first of the part's 3 MB
 
 
 def test_attributes_count_as_xml_nodes():
