@@ -74,11 +74,13 @@ def _checked_arguments(args: list[str]) -> list[str]:
     status 2 for an argument holding a character no database stores (bytes that are not
     UTF-8 arrive as lone surrogates), before any command could store it."""
     import django
+    from django.apps import apps
     from django.utils.translation import gettext as _
 
     from theodoi.inputs import InputError, clean_text
 
-    django.setup()  # the message is translated
+    if not apps.ready:  # the message is translated; (a second setup would reset the logging)
+        django.setup()
     try:
         return [
             clean_text(arg, where=_("đối số thứ %(number)s") % {"number": number})
