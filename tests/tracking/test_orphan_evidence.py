@@ -6,6 +6,7 @@ transaction is still open, and a file with its row is never touched."""
 
 from __future__ import annotations
 
+import io
 import os
 import time
 import zipfile
@@ -18,6 +19,7 @@ from theodoi.programs.models import Occurrence
 from theodoi.tracking import evidence
 from theodoi.tracking.evidence import attach_file
 from theodoi.tracking.reports import save_report
+from theodoi.web.management.commands.serve import Command
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -68,3 +70,16 @@ def test_an_upload_that_never_committed_is_left_out_and_removed(users, report, m
 
 def test_nothing_to_remove_without_files(db, media):
     assert evidence.orphans() == [] and evidence.remove_orphans() == []
+
+
+def test_theodoi_serve_removes_them_when_it_starts(users, report, media):
+    with pytest.raises(Killed), transaction.atomic():
+        attach_file(user=users["staff"], report=report, upload=("mo-coi.pdf", PDF))
+        raise Killed
+    (orphan,) = stored(media)
+    an_hour_ago = time.time() - 2 * 3600
+    os.utime(media / orphan, (an_hour_ago, an_hour_ago))
+    out = io.StringIO()
+    Command(stdout=out)._remove_orphans()  # what `theodoi serve` does before it serves
+    assert stored(media) == set()
+    assert "đã xóa 1 tệp minh chứng không thuộc báo cáo nào" in out.getvalue()
