@@ -38,7 +38,9 @@ class Fault:
     def __init__(self, monkeypatch, model, *, after: int = 0, error: Exception | None = None):
         self.calls = 0
         self.after = after
-        self.error = error or OperationalError("database is locked")
+        # a failure, not SQLite's wait running out ("database is locked" has its own answer,
+        # tests/test_sqlite_wait.py)
+        self.error = error or OperationalError("disk I/O error")
         original = model.save
 
         def save(instance, *args, **kwargs):
