@@ -258,3 +258,13 @@ def test_each_office_hears_of_its_own_committees_reports_only(world, district):
     assert district.body.name in mine
     assert district.province_report.organization.name not in mine
     assert "2 báo cáo gửi đến Văn phòng" in theirs  # the province's and the one below it
+
+
+def test_a_district_office_cannot_produce_the_provinces_periodic_report(world, district):
+    client = api(world, district, "d_monitor")
+    web = client.get("/reports/", {"program": world.program.pk, "period": "2021-Q2",
+                                   "kind": "section-ii"})  # fmt: skip
+    assert web.status_code == 403
+    own = client.get("/reports/", {"program": district.program.pk, "period": "2021-Q2",
+                                   "kind": "section-ii"})  # fmt: skip
+    assert own.status_code == 200

@@ -54,6 +54,7 @@ class PeriodicQuery(ExportQuery):
 def _inputs(request: HttpRequest, query: ExportQuery):
     check(request.user, Action.PRODUCE_REPORT)
     program = get_object_or_404(Program.objects.ordinary(), pk=query.program)
+    check(request.user, Action.PRODUCE_REPORT, program)  # the caller's committee's program
     try:
         period = parse_period(query.period)
     except PeriodError as exc:

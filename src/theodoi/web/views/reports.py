@@ -107,6 +107,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     report = None
     if form.is_valid():
         data = form.cleaned_data
+        check(request.user, Action.PRODUCE_REPORT, data["program"])  # its committee's only
         try:
             if data["kind"] == "section-ii":
                 report = build_section_two(
