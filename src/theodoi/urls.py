@@ -4,6 +4,9 @@ from django.views.i18n import set_language
 
 from theodoi.api.main import api
 
+# A database failure outside any view (a session a middleware reads) is "try again", not a 500.
+handler500 = "theodoi.web.views.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

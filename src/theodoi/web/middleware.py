@@ -77,25 +77,32 @@ class DatabaseErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DatabaseError):
             return None
-        reading = request.method in ("GET", "HEAD", "OPTIONS")
-        if _busy(exception):
-            log.warning("database busy on %s %s: nothing saved", request.method, request.path)
-            message = busy_message()
-        else:
-            log.error(
-                "database error on %s %s: nothing saved",
-                request.method,
-                request.path,
-                exc_info=True,
-            )
-            message = not_read_message() if reading else not_saved_message()
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse({"detail": message}, status=503)
-        else:
-            heading = _("Chưa tải được trang") if reading else _("Chưa lưu được thay đổi")
-            response = HttpResponse(_page(request, heading, message), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_failure(request, exception)
+
+
+def database_failure(request: HttpRequest, exception: DatabaseError) -> HttpResponse:
+    """The 503 that says nothing was saved (or nothing could be read) and to try again; also
+    given by ``theodoi.web.views.errors.server_error`` when the failure came from outside a
+    view (a session read or saved by a middleware)."""
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    if _busy(exception):
+        log.warning("database busy on %s %s: nothing saved", request.method, request.path)
+        message = busy_message()
+    else:
+        log.error(
+            "database error on %s %s: nothing saved",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        message = not_read_message() if reading else not_saved_message()
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        heading = _("Chưa tải được trang") if reading else _("Chưa lưu được thay đổi")
+        response = HttpResponse(_page(request, heading, message), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _page(request: HttpRequest, heading: str, message: str) -> str:
