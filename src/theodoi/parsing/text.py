@@ -8,9 +8,7 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 # Marks that carry no meaning in a document's text: zero-width characters, soft hyphens, BOM,
 # control characters other than white space, lone surrogates (the readers' INVISIBLE).
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\u00ad\ufeff\ud800-\udfff]"
-)
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\u00ad\ufeff\ud800-\udfff]")
 
 
 def nfc(text: str) -> str:

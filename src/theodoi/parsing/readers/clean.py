@@ -18,9 +18,7 @@ from theodoi.parsing.text import is_lower_start
 # So are control characters other than white space (a PDF text layer with a broken font map
 # yields NUL, which PostgreSQL does not store) and lone surrogates (never text).
 # (text.nfc removes the same ones; a regex is much faster than str.translate on long texts.)
-INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\u00ad\ufeff\ud800-\udfff]"
-)
+INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\u00ad\ufeff\ud800-\udfff]")
 
 # List markers a person or a converter puts before an item. "-", "+", "*" and the en dash
 # need a space after them (as in Markdown); the bullet symbols do not.
