@@ -240,6 +240,14 @@ class Notification(models.Model):
         DUE_TODAY = "due_today", _("Đến hạn hôm nay")
         OVERDUE = "overdue", _("Quá hạn")
         MONITOR_DAILY = "monitor_daily", _("Tổng hợp hằng ngày")
+        REPORT_RETURNED = "report_returned", _("Báo cáo bị trả lại")
+        REPORT_CONFIRMED = "report_confirmed", _("Báo cáo được xác nhận")
+        EXTENSION_APPROVED = "extension_approved", _("Gia hạn được chấp thuận")
+        EXTENSION_REFUSED = "extension_refused", _("Gia hạn không được chấp thuận")
+        LEAD_DESIGNATED = "lead_designated", _("Được giao chủ trì")
+        TASK_ASSIGNED = "task_assigned", _("Được giao nhiệm vụ")
+        TASK_AMENDED = "task_amended", _("Nhiệm vụ được điều chỉnh")
+        URGED = "urged", _("Đôn đốc")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -288,6 +296,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.day:%d/%m/%Y}: {self.text[:60]}"
+
+
+class Urging(models.Model):
+    """The office urging (đôn đốc) a body about its overdue or soon-due work, in one action.
+
+    ``items`` keeps the list as it stood when urged (task, due date, days overdue), so the
+    letter printed later says what the body was urged about, not today's list."""
+
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="urgings", verbose_name=_("cơ quan")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="urgings_made",
+        verbose_name=_("người đôn đốc"),
+    )
+    made_on = models.DateField(_("ngày đôn đốc"))
+    created_at = models.DateTimeField(_("tạo lúc"))
+    message = models.TextField(_("lời nhắn"), blank=True)
+    occurrences = models.ManyToManyField(
+        Occurrence, related_name="urgings", verbose_name=_("kỳ thực hiện")
+    )
+    items = models.JSONField(_("danh sách"), default=list)
+
+    class Meta:
+        verbose_name = _("đôn đốc")
+        verbose_name_plural = _("đôn đốc")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.made_on:%d/%m/%Y}"
 
 
 class Digest(models.Model):
