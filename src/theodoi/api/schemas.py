@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, field_validator
@@ -104,7 +104,10 @@ class ProgramOut(Out):
     date: dt.date | None
     term_start: int | None
     term_end: int | None
-    status: str = Field(description="draft | active | closed")
+    status: str = Field(description="draft | active | closed | replaced")
+    ended_on: dt.date | None = Field(description="the day the office ended it, if it did")
+    ends_on: dt.date | None = Field(description="last day in force: ended_on, else its term's end")
+    replaced_by_id: int | None
     reporting_cycle: str = Field(description="month | quarter | half-year | year")
     parent_program_id: int | None
     parent_task_id: int | None
@@ -314,6 +317,14 @@ class TaskAmendIn(Schema):
         None, max_length=500, description="as a document writes it: 30/6/2027, Quý IV/2027"
     )
     text: AmendText | None = Field(None, max_length=20000)
+
+
+class ProgramLifeIn(Schema):
+    """Finish, replace or reopen a program (theodoi.programs.life)."""
+
+    action: Literal["finish", "replace", "reopen"]
+    on: dt.date | None = Field(None, description="the last day in force (default: see docs)")
+    by: int | None = Field(None, description="the replacing program's id (replace)")
 
 
 class TaskWithdrawIn(Schema):

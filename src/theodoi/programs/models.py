@@ -3,9 +3,12 @@ assignments of bodies to tasks, and the dated occurrences each assignment owes."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from theodoi.orgs.models import Organization, OrgGroup
@@ -28,6 +31,15 @@ class ProgramQuerySet(models.QuerySet):
         plan (``theodoi.plans``), which are reached through their plan."""
         return self.filter(personal_plan__isnull=True)
 
+    def in_force(self, day: dt.date) -> ProgramQuerySet:
+        """Programs in force on ``day``: not drafts, not replaced or finished before it, and
+        (unless the office set another end) within their term (see ``Program.ends_on``)."""
+        return self.exclude(status=Program.Status.DRAFT).filter(
+            Q(ended_on__gte=day)
+            | Q(ended_on__isnull=True, term_end__isnull=True)
+            | Q(ended_on__isnull=True, term_end__gte=day.year)
+        )
+
 
 class Program(models.Model):
     """An action program (or plan) and what its document says about itself."""
@@ -36,6 +48,7 @@ class Program(models.Model):
         DRAFT = "draft", _("Dự thảo")
         ACTIVE = "active", _("Đang thực hiện")
         CLOSED = "closed", _("Đã kết thúc")
+        REPLACED = "replaced", _("Đã được thay thế")
 
     number = models.CharField(_("số, ký hiệu"), max_length=100, unique=True)
     number_derived = models.BooleanField(
@@ -62,6 +75,20 @@ class Program(models.Model):
     term_end = models.PositiveSmallIntegerField(_("nhiệm kỳ đến năm"), null=True, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    ended_on = models.DateField(
+        _("kết thúc ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày văn phòng cho chương trình kết thúc; để trống: hết nhiệm kỳ."),
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("được thay thế bởi"),
     )
     reporting_cycle = models.CharField(
         _("kỳ báo cáo nhiệm vụ thường xuyên"),
@@ -100,6 +127,44 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title[:80]}"
+
+    @property
+    def ends_on(self) -> dt.date | None:
+        """The last day the program is in force: the day the office set (finished or
+        replaced), else the last day of its term; None when neither is known."""
+        if self.ended_on is not None:
+            return self.ended_on
+        if self.term_end:
+            return dt.date(self.term_end, 12, 31)
+        return None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        if self.status == self.Status.DRAFT:
+            return False
+        end = self.ends_on
+        return end is None or day <= end
+
+    def judged_as_of(self, day: dt.date) -> dt.date:
+        """The day a finished program's figures are judged as of when ``day`` is asked by
+        default: its end (its work stops being owed, so days overdue stop counting)."""
+        end = self.ends_on
+        return end if end is not None and day > end else day
+
+    @property
+    def has_ended(self) -> bool:
+        """Ended by today (finished, replaced, or past its term)."""
+        return self.status != self.Status.DRAFT and not self.in_force_on(timezone.localdate())
+
+    @property
+    def life_label(self) -> str:
+        """In force, finished or replaced, as people say it."""
+        if self.status == self.Status.REPLACED:
+            return str(_("Đã được thay thế"))
+        if self.status == self.Status.DRAFT:
+            return str(self.Status.DRAFT.label)
+        return str(
+            _("Đang có hiệu lực") if self.in_force_on(timezone.localdate()) else _("Đã kết thúc")
+        )
 
     @property
     def current_version(self) -> ProgramVersion | None:

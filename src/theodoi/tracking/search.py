@@ -16,19 +16,36 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from theodoi.programs.models import Occurrence
 from theodoi.programs.search import Criteria, matching_occurrences
 
 from .models import Extension
-from .status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL, OccurrenceStatus, statuses
+from .status import (
+    BUCKET_LABELS,
+    BUCKETS,
+    DUE_SOON_LABEL,
+    NO_DEADLINE,
+    OccurrenceStatus,
+    statuses,
+)
 
 __all__ = ["DUE_SOON", "STATUS_FILTERS", "find_occurrences", "fits", "judge"]
 
 DUE_SOON = "due_soon"
-# What a status filter may ask for: a bucket, or the warning band "due soon".
-STATUS_FILTERS = (*BUCKETS, DUE_SOON)
-STATUS_FILTER_LABELS = {**BUCKET_LABELS, DUE_SOON: DUE_SOON_LABEL}
+# The periods of work with no deadline ("Thường xuyên"), reported or not as of the day.
+NO_DEADLINE_REPORTED = "no_deadline_reported"
+NO_DEADLINE_UNREPORTED = "no_deadline_unreported"
+# What a status filter may ask for: a bucket, the warning band "due soon", or the
+# no-deadline periods reported or not (as ``Tally.no_deadline_reported`` counts them).
+STATUS_FILTERS = (*BUCKETS, DUE_SOON, NO_DEADLINE_REPORTED, NO_DEADLINE_UNREPORTED)
+STATUS_FILTER_LABELS = {
+    **BUCKET_LABELS,
+    DUE_SOON: DUE_SOON_LABEL,
+    NO_DEADLINE_REPORTED: gettext_noop("Thường xuyên: đã báo cáo"),
+    NO_DEADLINE_UNREPORTED: gettext_noop("Thường xuyên: chưa báo cáo"),
+}
 
 
 def find_occurrences(
@@ -132,7 +149,10 @@ def fits(state: OccurrenceStatus, *, status: str | None, criteria: Criteria) -> 
     """Whether an occurrence with ``state`` answers the status and effective due range."""
     if status == DUE_SOON and not state.due_soon:
         return False
-    if status and status != DUE_SOON and state.bucket != status:
+    if status in (NO_DEADLINE_REPORTED, NO_DEADLINE_UNREPORTED):
+        if state.bucket != NO_DEADLINE or state.reported != (status == NO_DEADLINE_REPORTED):
+            return False
+    elif status and status != DUE_SOON and state.bucket != status:
         return False
     if criteria.due_from and state.due < criteria.due_from:
         return False

@@ -84,6 +84,9 @@ Due soon (sắp đến hạn)
   ``0 <= (due - as_of).days <= warn_days`` (default 5): only open work in time can be.
 
 Rate and roll-ups
+- Two on-time figures: ``Tally.on_time_rate`` (done on time against the extended deadline ÷
+  done) and ``Tally.original_on_time_rate`` (done by the original deadline ÷ done).
+- No-deadline periods: ``Tally.no_deadline_reported`` and ``no_deadline_unreported``.
 - ``Tally.rate`` is done ÷ due, where done = on time + late and due = done + open overdue;
   work not yet due is not in the denominator. None when nothing is due yet.
 - A task, body, section or program rolls up by tallying its occurrences' statuses (counts,
@@ -95,7 +98,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -421,6 +424,30 @@ class Tally:
     no_deadline: int = 0
     withdrawn: int = 0
     due_soon: int = 0
+    # Done by the first deadline, before any extension (``done_on <= original_due``): the
+    # stricter of the two on-time figures; ``done_on_time`` is judged against the extended one.
+    # Out of equality: a tally compares by its buckets, as it did before these were kept.
+    done_by_original: int = field(default=0, compare=False)
+    no_deadline_reported: int = field(default=0, compare=False)  # of ``no_deadline``, reported
+
+    @property
+    def no_deadline_unreported(self) -> int:
+        return self.no_deadline - self.no_deadline_reported
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Done on time (against the extended deadline) ÷ done; None when nothing is done."""
+        return self.done_on_time / self.done if self.done else None
+
+    @property
+    def original_on_time_rate(self) -> float | None:
+        """Done by the original deadline ÷ done; None when nothing is done."""
+        return self.done_by_original / self.done if self.done else None
+
+    @property
+    def extended_done(self) -> int:
+        """Done on time only thanks to an extension."""
+        return self.done_on_time - self.done_by_original
 
     @property
     def done(self) -> int:
@@ -444,6 +471,10 @@ class Tally:
         setattr(self, status.bucket, getattr(self, status.bucket) + 1)
         if status.due_soon:
             self.due_soon += 1
+        if status.bucket in (DONE_ON_TIME, DONE_LATE) and status.done_on <= status.original_due:
+            self.done_by_original += 1
+        if status.bucket == NO_DEADLINE and status.reported:
+            self.no_deadline_reported += 1
 
     def __add__(self, other: Tally) -> Tally:
         if not isinstance(other, Tally):

@@ -35,6 +35,7 @@ urlpatterns = [
     path("national/", national.national, name="national"),
     path("programs/", program.programs, name="programs"),
     path("programs/<int:pk>/", program.tree, name="program"),
+    path("programs/<int:pk>/life/", program.life, name="program_life"),
     path("tasks/<int:pk>/", task.task, name="task"),
     path("tasks/<int:pk>/amend/", amending.amend, name="task_amend"),
     path("tasks/<int:pk>/amend/time/", amending.time_preview, name="task_time_preview"),

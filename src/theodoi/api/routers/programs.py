@@ -25,7 +25,7 @@ from ninja.responses import Status as Answer
 
 from theodoi.orgs.models import Organization, Reorganization
 from theodoi.parsing.text import fold
-from theodoi.programs import amendments
+from theodoi.programs import amendments, life
 from theodoi.programs.amendments import AmendmentError
 from theodoi.programs.models import (
     Assignment,
@@ -59,6 +59,7 @@ from ..schemas import (
     OrgRef,
     Problem,
     ProgramDetail,
+    ProgramLifeIn,
     ProgramOut,
     SectionTree,
     TaskAddIn,
@@ -83,6 +84,8 @@ StatusFilter = Literal[
     "no_deadline",
     "withdrawn",
     "due_soon",
+    "no_deadline_reported",
+    "no_deadline_unreported",
 ]
 TimeKind = Literal["deadline", "recurring", "continuous", "ongoing", "compound", "unknown"]
 
@@ -182,6 +185,27 @@ def get_program(request: HttpRequest, program_id: int):
     program.signer = {str(k): (None if v is None else str(v)) for k, v in program.signer.items()}
     program.recipients = [str(r) for r in program.recipients]
     return program
+
+
+@router.post("/programs/{int:program_id}/life", response={200: ProgramOut, **ERRORS})
+def program_life(request: HttpRequest, program_id: int, payload: ProgramLifeIn):
+    """Finish a program (``on``: its last day; default its term's end), replace it by another
+    (``by``; ``on`` default the day before the other's issue) or put it back in force. A
+    finished program's figures are judged as of its end."""
+    program = get_object_or_404(_programs(), pk=program_id)
+    try:
+        if payload.action == "finish":
+            life.finish_program(user=request.user, program=program, on=payload.on)
+        elif payload.action == "replace":
+            by = Program.objects.filter(pk=payload.by).first() if payload.by else None
+            if by is None:
+                raise life.LifeError(_("Ghi chương trình thay thế (by)."))
+            life.replace_program(user=request.user, program=program, by=by, on=payload.on)
+        else:
+            life.reopen_program(user=request.user, program=program)
+    except life.LifeError as exc:
+        raise HttpError(422, str(exc)) from None
+    return get_object_or_404(_programs(), pk=program_id)
 
 
 @router.get("/programs/{int:program_id}/sections", response={200: SectionTree, **ERRORS})

@@ -59,6 +59,13 @@ def on_time_rate(tally) -> str:
 
 
 @register.filter
+def original_on_time_rate(tally) -> str:
+    """Done by the original deadline (before any extension) ÷ done."""
+    value = tally.original_on_time_rate if tally is not None else None
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
 def badge(state) -> str:
     """A CSS class for a status bucket."""
     bucket = getattr(state, "bucket", state)

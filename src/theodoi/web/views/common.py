@@ -78,7 +78,7 @@ def program_choices() -> QuerySet[Program]:
 def current_program(request: HttpRequest) -> Program | None:
     """The program asked for (``?program=<id>``), else the latest one imported that is not a
     lower-level program (a district's program imported under the province's does not take
-    the province's place on the dashboard): the latest of the user's own committee, where
+    the province's place on the dashboard), in force today if one is: the latest of the user's own committee, where
     it does not reach everything (a district office starts on its district's program)."""
     raw = request.GET.get("program")
     programs = program_choices()
@@ -96,7 +96,9 @@ def current_program(request: HttpRequest) -> Program | None:
         top = own.exclude(parent_program_id__in=sorted(scope.programs)).first()
         if top is not None:
             return top
-    return programs.filter(parent_program__isnull=True).first() or programs.first()
+    top = programs.filter(parent_program__isnull=True)
+    # The programs in force first; once every one has ended, the latest (shown as of its end).
+    return top.in_force(timezone.localdate()).first() or top.first() or programs.first()
 
 
 def program_as_of(request: HttpRequest) -> dict:
@@ -104,9 +106,16 @@ def program_as_of(request: HttpRequest) -> dict:
     puts in its context: ``program``, ``programs``, ``as_of``, ``as_of_error``."""
     day, error = as_of(request)
     program = current_program(request)
+    asked = day
+    if program is not None and not request.GET.get("as_of"):
+        # By default a finished program is shown as of its end: it owes nothing after it,
+        # so its days overdue stop counting there. A day typed is shown as asked.
+        day = program.judged_as_of(day)
     return {
         "as_of": day,
         "as_of_error": error,
+        "asked_as_of": asked,
+        "program_ended": day != asked,
         "program": program,
         "programs": picker_choices(program),
     }

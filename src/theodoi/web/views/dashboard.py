@@ -39,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if program is not None:
         # The figures are the same for everyone who may see them: rendered once, kept until
         # the program's data (or its lower programs', or a body's name) changes.
-        key = f"dashboard|{program.pk}|{day}|{get_language()}"
+        key = f"dashboard-v2|{program.pk}|{day}|{get_language()}"
         html = rollup_cache.cached_text(
             key, [rollup_cache.program_scope(program.pk)], lambda: _figures_html(program, day)
         )
@@ -82,7 +82,8 @@ def quarter_chart(counts: list[tuple[str, int]], height: int = 120) -> dict:
     for i, (key, n) in enumerate(counts):
         h = round(n * height / most) if most else 0
         bars.append((key, n, 4 + i * 24, 20 + height - h, h))
-    return {"width": max(4 + len(counts) * 24, 100), "bars": bars}
+    total = sum(n for _key, n in counts)
+    return {"width": max(4 + len(counts) * 24, 100), "bars": bars, "sum": total}
 
 
 def area_chart(rows: list, width: int = 400) -> dict:

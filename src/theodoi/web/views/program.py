@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from theodoi.inputs import InputError, read_day
+from theodoi.programs import life as programs_life
 from theodoi.programs.models import Program, Section, Task
 from theodoi.tracking.lineage import lower_levels, lower_programs, obligations
 from theodoi.tracking.policy import Action, allows, check
@@ -79,7 +84,9 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
         Program.objects.select_related("issuer", "parent_program", "parent_task"), pk=pk
     )
     check(request.user, Action.VIEW_PROGRAM, program)
-    day, error = as_of(request)
+    asked, error = as_of(request)
+    # by default a finished program's figures stop at its end (a day typed is as asked)
+    day = asked if request.GET.get("as_of") else program.judged_as_of(asked)
     counts = tree_tallies(program, as_of=day)
     sections = list(Section.objects.filter(program=program).order_by("position"))
     tasks = list(program.tasks.select_related("lead", "withdrawn_in").order_by("position"))
@@ -100,8 +107,49 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
             "parent_links": parent_links(program, tasks),
             "version_count": program.versions.count(),
             "may_amend": allows(request.user, Action.AMEND_PROGRAM, program),
+            "program_ended": day != asked,
         },
     )
+
+
+@member_required
+@require_POST
+def life(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finish, replace or reopen the program (``theodoi.programs.life``) from its page."""
+    program = get_object_or_404(Program, pk=pk)
+    what = request.POST.get("action")
+    typed = request.POST.get("on", "").strip()
+    try:
+        day = read_day(typed) if typed else None
+        if what == "finish":
+            done = programs_life.finish_program(user=request.user, program=program, on=day)
+        elif what == "replace":
+            # typed as its number ("125-CTr/TU"): listing every program costs the page a query
+            typed_by = request.POST.get("by", "").strip()
+            by = Program.objects.filter(number=typed_by).first() if typed_by else None
+            if by is None:
+                raise programs_life.LifeError(
+                    _("Không có chương trình số “%(number)s”; ghi đúng số, ký hiệu.")
+                    % {"number": typed_by}
+                    if typed_by
+                    else _("Ghi số, ký hiệu của chương trình thay thế.")
+                )
+            done = programs_life.replace_program(
+                user=request.user, program=program, by=by, on=day
+            )
+        elif what == "reopen":
+            done = programs_life.reopen_program(user=request.user, program=program)
+        else:
+            raise programs_life.LifeError(_("Không rõ thao tác."))
+    except (programs_life.LifeError, InputError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Chương trình %(number)s: %(state)s.")
+            % {"number": done.number, "state": done.life_label.lower()},
+        )
+    return redirect("web:program", pk=program.pk)
 
 
 def parent_links(program: Program, tasks: list[Task]) -> list[Task]:

@@ -3,7 +3,8 @@ by text without diacritics, area, body, role, status as of a date, and due dates
 
 Every filter is a GET parameter, so a result is a link to share: ``q``, ``program`` (id),
 ``area`` (section id, with the sections below it), ``body`` (organisation code, or a name as
-typed), ``role``, ``status`` (a status bucket or ``due_soon``), ``due_from``/``due_to``
+typed), ``role``, ``status`` (a status bucket, ``due_soon``, or the no-deadline periods
+``no_deadline_reported`` / ``no_deadline_unreported``), ``due_from``/``due_to``
 (yyyy-mm-dd or dd/mm/yyyy), ``as_of`` (the day statuses are judged at; today by default),
 ``page``.
 
@@ -41,10 +42,19 @@ from theodoi.programs.search import (
     matching_tasks,
 )
 from theodoi.tracking.policy import visible_occurrences
-from theodoi.tracking.search import DUE_SOON, find_occurrences, judge
+from theodoi.tracking.search import (
+    DUE_SOON,
+    NO_DEADLINE_REPORTED,
+    NO_DEADLINE_UNREPORTED,
+    STATUS_FILTER_LABELS,
+    find_occurrences,
+    judge,
+)
 from theodoi.tracking.status import BUCKET_LABELS, BUCKETS, DUE_SOON_LABEL
 
 from .common import member_required, parse_day, picker_choices
+
+NO_DEADLINE_FILTERS = (NO_DEADLINE_REPORTED, NO_DEADLINE_UNREPORTED)
 
 PER_PAGE = 50
 # Up to this many bodies the body filter is a list; past it (a country's ten thousand) a field
@@ -62,7 +72,8 @@ def role_choices() -> list[tuple[str, str]]:
 
 def status_choices() -> list[tuple[str, str]]:
     found = [(bucket, gettext_lazy(BUCKET_LABELS[bucket])) for bucket in BUCKETS]
-    return [*found, (DUE_SOON, gettext_lazy(DUE_SOON_LABEL))]
+    periods = [(key, gettext_lazy(STATUS_FILTER_LABELS[key])) for key in NO_DEADLINE_FILTERS]
+    return [*found, (DUE_SOON, gettext_lazy(DUE_SOON_LABEL)), *periods]
 
 
 class SearchForm(forms.Form):
@@ -183,6 +194,8 @@ def search(request: HttpRequest) -> HttpResponse:
     # Fields typed well keep their value even when another field has an error.
     day = form.cleaned_data.get("as_of") or _fallback_day(form)
     chosen = form.cleaned_data.get("program")
+    if chosen is not None and not form.data.get("as_of"):
+        day = chosen.judged_as_of(day)  # by default a finished program's stop at its end
     area = form.cleaned_data.get("area")
     body = form.cleaned_data.get("body")
     programs = picker_choices(chosen)
