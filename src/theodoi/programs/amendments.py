@@ -59,6 +59,7 @@ from .importer import (
 )
 from .models import DOING_ROLES, Assignment, Occurrence, Program, ProgramVersion, Section, Task
 from .occurrences import Period
+from .signals import assignments_changed
 from .succession import Successions
 
 __all__ = [
@@ -456,11 +457,38 @@ def amend_task(
             program, user=user, reason=why, entries=change.entries,
             source_name=f"Văn phòng sửa nhiệm vụ {task.key}",
         )  # fmt: skip
+        before_bodies = {r.organization_id for r in rows if r.pk in owed_before}
         _owe(change, owed_before)
         task.changed_in = version
         task.save(update_fields=[*sorted(change.task_fields), "changed_in"])
         _summarise(program, version, changed=[task.key])
+        _tell_bodies(version, change, before_bodies)
         return version
+
+
+def _tell_bodies(version: ProgramVersion, change: _Change, before: set[int | None]) -> None:
+    """Who the amendment changed the task for: a new lead, bodies that newly owe work on it,
+    bodies that no longer do, and (the text or time changed) every body still on it."""
+    task = change.task
+    after = {r.organization_id for r in owing(change.rows)} - {None}
+    before = before - {None}
+    fields = {e["field"] for e in change.entries}
+    lead = task.lead_id if "lead" in fields else None
+    told: list[tuple] = []
+    if lead is not None:
+        told.append((task, lead, "lead"))
+    told += [(task, body, "assigned") for body in sorted(after - before) if body != lead]
+    told += [
+        (task, body, "amended", "cơ quan không còn được giao") for body in sorted(before - after)
+    ]
+    if fields & {"text", "time"}:
+        why = "nội dung" if "text" in fields else "thời hạn"
+        if fields >= {"text", "time"}:
+            why = "nội dung và thời hạn"
+        told += [
+            (task, b, "amended", f"thay đổi {why}") for b in sorted(after & before) if b != lead
+        ]
+    assignments_changed.send(sender=Task, version=version, changes=told)
 
 
 def withdraw_task(*, user, task: Task, reason: str, on: dt.date | None = None) -> ProgramVersion:
@@ -482,6 +510,10 @@ def withdraw_task(*, user, task: Task, reason: str, on: dt.date | None = None) -
         task.withdrawn_in = version
         task.save(update_fields=["withdrawn_in"])
         _summarise(program, version, removed=[task.key])
+        bodies = Assignment.objects.filter(task=task, organization__isnull=False)
+        told = [(task, b, "amended", "nhiệm vụ bị bãi bỏ") for b in
+                sorted(set(bodies.values_list("organization_id", flat=True)))]  # fmt: skip
+        assignments_changed.send(sender=Task, version=version, changes=told)
         return version
 
 
@@ -586,6 +618,10 @@ def add_task(
         change = _Change(task=task, day=day, rows=rows, time_changed=True)
         _owe(change, set())
         _summarise(program, version, added=[task.key])
+        told = [(task, chief.pk, "lead")] + [
+            (task, pk, "assigned") for pk in sorted(seen - {chief.pk})
+        ]
+        assignments_changed.send(sender=Task, version=version, changes=told)
         return task
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
@@ -53,6 +53,7 @@ from .models import (
     Task,
 )
 from .occurrences import Period, periods_for
+from .signals import program_imported
 from .succession import Succession, Successions
 
 # Two tasks of the same section whose folded texts score at least this are one task reworded.
@@ -168,12 +169,41 @@ def import_program(
             latest = program.current_version
             if latest is not None and latest.source_sha256 == digest:
                 return _summary_of(program, latest, unchanged=True)
-            return _Importer(draft, progress, recorded).amend(program, digest)
+            summary = _Importer(draft, progress, recorded).amend(program, digest)
+            _tell_bodies(program, summary)
+            return summary
         chosen, derived = _number_for(draft, number)
         summary = _Importer(draft, progress, recorded).create(chosen, derived, digest)
         Program.objects.filter(number=chosen).update(**links)
         changes.program(Program.objects.get(number=chosen).pk)
+        _tell_bodies(Program.objects.get(number=chosen), summary)
         return summary
+
+
+def _tell_bodies(program: Program, summary: ImportSummary) -> None:
+    """Which bodies the imported version gave tasks to (all of a new program's) or changed
+    tasks for, by body: the tracking layer tells them (``signals.program_imported``)."""
+    version = program.versions.filter(number=summary.version).first()
+    if version is None or summary.unchanged:
+        return
+    tasks = program.tasks.filter(withdrawn_in__isnull=True)
+    added = tasks if summary.version == 1 else tasks.filter(key__in=summary.added)
+    changed = tasks.filter(key__in=summary.changed) if summary.version > 1 else tasks.none()
+    owing = Q()
+    for role in DOING_ROLES:
+        owing |= Q(**{role: True})
+    bodies: dict[int, list[int]] = {}
+    for index, chosen in enumerate((added, changed)):
+        rows = (
+            Assignment.objects.filter(owing, task__in=chosen, organization__isnull=False)
+            .values_list("organization_id", "task_id")
+            .distinct()
+        )
+        for body, _task in rows:
+            bodies.setdefault(body, [0, 0])[index] += 1
+    program_imported.send(
+        sender=Program, version=version, bodies={b: tuple(n) for b, n in bodies.items()}
+    )
 
 
 def _parent_links(parent: str | None, parent_task: str | None) -> dict[str, Any]:

@@ -11,9 +11,10 @@ class TrackingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import append_only, checks, rollup_cache  # noqa: F401 (checks registers itself)
+        from . import append_only, checks, notify, rollup_cache  # noqa: F401 (checks registers)
         from .audit import register_models
 
         register_models()
         rollup_cache.connect()
+        notify.connect()
         post_migrate.connect(append_only.reinstall_after_migrate, sender=self)

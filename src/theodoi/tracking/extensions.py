@@ -22,6 +22,7 @@ from django.utils import timezone
 from theodoi.acting import acting
 from theodoi.programs.models import Occurrence
 
+from . import notify
 from .models import Extension
 from .policy import Action, check
 
@@ -127,4 +128,5 @@ def decide_extension(
         extension.decided_at = now
         extension.comment = comment
         extension.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        notify.extension_decided(extension)  # the body hears it at once
         return extension

@@ -32,6 +32,7 @@ REVIEW_REPORT        Y     Y       N      N    N     ProgressReport (accept or r
 REQUEST_EXTENSION    Y     N       N      O    O     Occurrence
 DECIDE_EXTENSION     Y     Y       N      N    N     Extension
 SEND_REMINDERS       Y     Y       N      N    N     none
+URGE                 Y     Y       N      N    N     Organization: urge a body (đôn đốc)
 MANAGE_ORGANIZATIONS Y     N       N      N    N     none (or the organisation)
 IMPORT_PROGRAM       Y     Y       N      N    N     none (or the program amended); and its draft
 DESIGNATE_LEAD       Y     Y       N      N    N     Task
@@ -152,6 +153,7 @@ class Action(models.TextChoices):
     REQUEST_EXTENSION = "request_extension", _("đề nghị gia hạn")
     DECIDE_EXTENSION = "decide_extension", _("quyết định gia hạn")
     SEND_REMINDERS = "send_reminders", _("gửi nhắc việc, đôn đốc")
+    URGE = "urge", _("đôn đốc cơ quan, đơn vị")
     MANAGE_ORGANIZATIONS = "manage_organizations", _("quản lý danh mục cơ quan, đơn vị")
     IMPORT_PROGRAM = "import_program", _("nhập chương trình")
     DESIGNATE_LEAD = "designate_lead", _("chỉ định cơ quan chủ trì")
@@ -188,7 +190,7 @@ BODY_WORK = frozenset({A.CREATE_REPORT, A.EDIT_REPORT, A.SUBMIT_REPORT, A.REQUES
 PLAN_WORK = frozenset({A.VIEW_PERSONAL_PLAN, A.MANAGE_PERSONAL_PLAN, A.SEND_PLAN,
                        A.ACKNOWLEDGE_PLAN})  # fmt: skip
 OFFICE_WORK = frozenset({A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD,
-                         A.IMPORT_PROGRAM, A.AMEND_PROGRAM})  # fmt: skip
+                         A.IMPORT_PROGRAM, A.AMEND_PROGRAM, A.URGE})  # fmt: skip
 
 # The table of the module docstring, by role. Head and staff act on their own body's rows.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -220,6 +222,7 @@ OBJECT_TYPES: dict[Action, tuple[type, ...]] = {
     A.REVIEW_REPORT: (ProgressReport,),
     A.VIEW_EXTENSION: (Extension,),
     A.DECIDE_EXTENSION: (Extension,),
+    A.URGE: (Organization,),
     A.VIEW_PERSONAL_PLAN: (PersonalPlan,),
     A.MANAGE_PERSONAL_PLAN: (PersonalPlan,),
     A.RECORD_PLAN_APPROVAL: (PersonalPlan,),
@@ -446,11 +449,25 @@ def _belongs(obj: Any) -> tuple[int | None, tuple[int | None, ...]] | None:
     return None
 
 
+def _urge_beyond(user: AnyUser, body: Organization) -> str | None:
+    """The office urges the bodies below its own committee only."""
+    scope = scope_of(user)
+    if scope is not None and scope.has_body(body.pk):
+        return None
+    return gettext(
+        "Bạn chỉ được đôn đốc các cơ quan, đơn vị thuộc %(committee)s và cấp dưới; "
+        "%(body)s thuộc cấp khác theo dõi."
+    ) % {"committee": (scope.committee_name() if scope else "") or "cấp của mình",
+         "body": body.name}  # fmt: skip
+
+
 def _beyond_committee(user: AnyUser, action: Action, obj: Any) -> str | None:
     """Why an office, a leader or an administrator may not act on ``obj``: it is another
     committee's (see ``theodoi.tracking.scope``). The program's text is open to everyone."""
     if action in (A.VIEW_PROGRAM, A.VIEW_TASK):
         return None
+    if action is A.URGE:
+        return _urge_beyond(user, obj)
     belongs = _belongs(obj)
     if belongs is None:
         return None
@@ -523,6 +540,8 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
         if obj.occurrence.assignment.organization_id == actor.organization_id:
             return gettext("Không ai được quyết định gia hạn cho chính cơ quan mình.")
         return None
+    if action is A.URGE and obj.pk == actor.organization_id:
+        return gettext("Không ai được đôn đốc chính cơ quan mình.")
     if action in PLAN_STEPS:
         return _plan_step_refusal(action, obj)
     if action is A.EVALUATE and isinstance(obj, EvaluationDecision):

@@ -101,12 +101,28 @@ WORKERS = 4  # batches a run mails at once on PostgreSQL (THEODOI_REMIND_WORKERS
 FOLD_DAYS = 7  # unsent notifications older than this are no longer worth a mail
 _BODY_ROLES = (Role.STAFF, Role.HEAD)  # who hears about a body's deadlines
 _KIND_ORDER = [
+    Notification.Kind.URGED,
+    Notification.Kind.REPORT_RETURNED,
+    Notification.Kind.EXTENSION_REFUSED,
+    Notification.Kind.EXTENSION_APPROVED,
+    Notification.Kind.REPORT_CONFIRMED,
+    Notification.Kind.LEAD_DESIGNATED,
+    Notification.Kind.TASK_ASSIGNED,
+    Notification.Kind.TASK_AMENDED,
     Notification.Kind.OVERDUE,
     Notification.Kind.DUE_TODAY,
     Notification.Kind.DUE_SOON,
     Notification.Kind.MONITOR_DAILY,
 ]
 _HEADINGS = {
+    Notification.Kind.URGED: "ĐÔN ĐỐC",
+    Notification.Kind.REPORT_RETURNED: "BÁO CÁO BỊ TRẢ LẠI",
+    Notification.Kind.EXTENSION_REFUSED: "GIA HẠN KHÔNG ĐƯỢC CHẤP THUẬN",
+    Notification.Kind.EXTENSION_APPROVED: "GIA HẠN ĐƯỢC CHẤP THUẬN",
+    Notification.Kind.REPORT_CONFIRMED: "BÁO CÁO ĐƯỢC XÁC NHẬN",
+    Notification.Kind.LEAD_DESIGNATED: "ĐƯỢC GIAO CHỦ TRÌ",
+    Notification.Kind.TASK_ASSIGNED: "ĐƯỢC GIAO NHIỆM VỤ",
+    Notification.Kind.TASK_AMENDED: "NHIỆM VỤ ĐƯỢC ĐIỀU CHỈNH",
     Notification.Kind.OVERDUE: "QUÁ HẠN",
     Notification.Kind.DUE_TODAY: "ĐẾN HẠN HÔM NAY",
     Notification.Kind.DUE_SOON: "SẮP ĐẾN HẠN",
@@ -569,7 +585,12 @@ class _Sending:
         connection = get_connection()
         try:
             while (ids := self._next()) is not None:
-                people = list(_mailable().filter(pk__in=ids).order_by("pk"))
+                people = list(
+                    _mailable()
+                    .filter(pk__in=ids)
+                    .select_related("membership__organization")  # whom a mail greets
+                    .order_by("pk")
+                )
                 self._send_batch(people, connection)
         except MailServerDown as down:
             with self.lock:
@@ -784,6 +805,21 @@ def _server_binding(database) -> bool:
     return bool(database.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
+def person_name(user) -> str:
+    """How a mail addresses a person: their full name as written (a Vietnamese name is kept
+    whole, family name first, in ``first_name``), else their role and body; never the login."""
+    name = " ".join(user.get_full_name().split())
+    if name:
+        return name
+    try:
+        membership = user.membership
+    except Membership.DoesNotExist:
+        membership = None
+    if membership is None:
+        return "anh/chị"
+    return f"{membership.get_role_display()}, {membership.organization.name}"
+
+
 def _message(user, day: dt.date, items: list[tuple]) -> mailing.Mail:
     """The digest: a heading per kind of notice, each notice with its link (``items`` as
     ``_items`` reads them)."""
@@ -799,8 +835,7 @@ def _message(user, day: dt.date, items: list[tuple]) -> mailing.Mail:
     if counts:
         subject += f": {counts}"
     site = getattr(settings, "THEODOI_SITE_URL", "").rstrip("/")
-    name = user.get_full_name() or user.get_username()
-    lines = [f"Kính gửi {name},", ""]
+    lines = [f"Kính gửi {person_name(user)},", ""]
     for kind in _KIND_ORDER:
         if not by_kind.get(kind):
             continue

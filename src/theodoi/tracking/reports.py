@@ -19,6 +19,7 @@ from theodoi.acting import acting, revision_fields
 from theodoi.parsing.references import find_references
 from theodoi.programs.models import Occurrence
 
+from . import notify
 from .models import ProgressReport, ReportRevision, ReportState, ReportStatus
 from .policy import Action, check
 
@@ -139,6 +140,7 @@ def review_report(
         report = _advance(report, user, "confirm" if accept else "return", now)
         if accept and report.state == ReportState.DONE:
             Occurrence.objects.filter(pk=report.occurrence_id).update(status=Occurrence.Status.DONE)
+        notify.report_reviewed(report)  # the body hears it at once
         return report
 
 

@@ -46,6 +46,7 @@ class DemoAccount:
     role: str
     org_code: str
     password: str = ""
+    full_name: str = ""  # how the app and the digest address the person
 
     @property
     def organization(self) -> Organization:
@@ -55,11 +56,11 @@ class DemoAccount:
 # One account per role: the office that follows the program, Ban Tổ chức's head and staff (a
 # body that leads many tasks), a leader of the Standing Committee, an administrator.
 ACCOUNTS = [
-    DemoAccount("vanphong", Role.MONITOR, "qn.vptu"),
-    DemoAccount("truongban", Role.HEAD, "qn.btctu"),
-    DemoAccount("canbo", Role.STAFF, "qn.btctu"),
-    DemoAccount("lanhdao", Role.LEADER, "qn.btv"),
-    DemoAccount("quantri", Role.ADMIN, "qn.vptu"),
+    DemoAccount("vanphong", Role.MONITOR, "qn.vptu", full_name="Phạm Thị Thu"),
+    DemoAccount("truongban", Role.HEAD, "qn.btctu", full_name="Trần Văn Hùng"),
+    DemoAccount("canbo", Role.STAFF, "qn.btctu", full_name="Nguyễn Thị Lan"),
+    DemoAccount("lanhdao", Role.LEADER, "qn.btv", full_name="Lê Minh Quang"),
+    DemoAccount("quantri", Role.ADMIN, "qn.vptu", full_name="Võ Thành Nam"),
 ]
 DEMO_NAME = "Dữ liệu minh họa"  # the first name of the invented reporters
 
@@ -114,6 +115,8 @@ def ensure_accounts() -> list[DemoAccount]:
                 user = user or users(username=account.username)
                 user.set_password(password)
             user.email = user.email or f"{account.username}@theodoi.invalid"
+            if not user.get_full_name():
+                user.first_name = account.full_name  # the whole name, family name first
             user.is_staff = user.is_superuser = account.role == Role.ADMIN
             user.is_active = True
             user.save()

@@ -7,6 +7,7 @@ with `createsuperuser` included, so this is the step after creating an account.
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create", action="store_true", help="tạo tài khoản nếu chưa có (không có mật khẩu)"
         )
+        parser.add_argument(
+            "--name",
+            default="",
+            help='họ và tên (vd "Nguyễn Thị Lan"): thư nhắc việc gọi theo tên này',
+        )
 
     def handle(self, *args, **options) -> None:
         users = get_user_model()
@@ -43,6 +49,10 @@ class Command(BaseCommand):
                         "(tạo bằng theodoi createsuperuser, hoặc thêm --create)"
                     )
                 user = users.objects.create_user(options["username"])
+            name = " ".join(unicodedata.normalize("NFC", options["name"]).split())
+            if name:
+                user.first_name, user.last_name = name[:150], ""
+                user.save(update_fields=["first_name", "last_name"])
             membership, created = Membership.objects.update_or_create(
                 user=user, defaults={"organization": organization, "role": options["role"]}
             )
