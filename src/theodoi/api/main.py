@@ -20,7 +20,7 @@ from theodoi.web.logs import note_refusal
 
 from .auth import TokenAuth, WebSession
 from .rate import TokenRate
-from .routers import exports, imports, programs, reports, tokens
+from .routers import exports, imports, programs, reports, tokens, urgings
 
 api = NinjaAPI(
     title="theodoi API",
@@ -39,6 +39,7 @@ api.add_router("/", reports.router)
 api.add_router("/reports/", exports.router)
 api.add_router("/imports/", imports.router)
 api.add_router("/tokens", tokens.router)
+api.add_router("/", urgings.router)
 
 
 # --- Errors: the policy's and the models' own messages, as {"detail": "..."} ----------------

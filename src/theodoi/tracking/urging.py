@@ -26,9 +26,9 @@ from theodoi.programs.models import DOING_ROLES, Occurrence, Task
 from . import notify
 from . import status as status_rules
 from .models import Urging
-from .policy import Action, check, visible_occurrences
+from .policy import Action, allows, check, visible_occurrences
 
-__all__ = ["UrgingError", "urge", "urgeable", "urgings_of_task"]
+__all__ = ["UrgingError", "urge", "urgeable", "urgeable_bodies", "urgings_of_task"]
 
 
 class UrgingError(ValueError):
@@ -41,6 +41,22 @@ def urgeable(user, organization: Organization, *, task: Task | None = None,
     see it: one item per period (task, period, due date in force, days overdue), overdue
     first, the most overdue first."""
     today = today or timezone.localdate()
+    return _owed(user, Q(assignment__organization=organization), task=task, today=today)
+
+
+def urgeable_bodies(user, task: Task, *, today: dt.date | None = None) -> dict[int, int]:
+    """For a task's page: how many overdue or soon-due periods of the task each body owes,
+    by body id (the bodies the user may urge only), at once."""
+    items = _owed(user, Q(assignment__organization__isnull=False), task=task,
+                  today=today or timezone.localdate())  # fmt: skip
+    counts: dict[int, int] = {}
+    for item in items:
+        counts[item["organization_id"]] = counts.get(item["organization_id"], 0) + 1
+    bodies = Organization.objects.filter(pk__in=counts)
+    return {b.pk: counts[b.pk] for b in bodies if allows(user, Action.URGE, b)}
+
+
+def _owed(user, where: Q, *, task: Task | None, today: dt.date) -> list[dict]:
     horizon = today + dt.timedelta(days=status_rules.WARN_DAYS)
     doing = Q()
     for role in DOING_ROLES:
@@ -48,7 +64,7 @@ def urgeable(user, organization: Organization, *, task: Task | None = None,
     rows = (
         visible_occurrences(user)
         .filter(
-            assignment__organization=organization,
+            where,
             status=Occurrence.Status.OPEN,
             due_date__lte=horizon,  # an extension only moves a due date later
             assignment__task__withdrawn_in__isnull=True,
@@ -70,6 +86,7 @@ def urgeable(user, organization: Organization, *, task: Task | None = None,
         items.append(
             {
                 "occurrence_id": occurrence.pk,
+                "organization_id": occurrence.assignment.organization_id,
                 "task_id": task_row.pk,
                 "task_key": task_row.key,
                 "task_text": " ".join(task_row.text.split()),

@@ -19,6 +19,7 @@ from .views import (
     spreadsheet,
     task,
     tokens,
+    urging,
     work,
 )
 
@@ -49,6 +50,9 @@ urlpatterns = [
     path("review/", review.queue, name="review"),
     path("organizations/", organizations.organizations, name="organizations"),
     path("organizations/<str:code>/", organizations.organization, name="organization"),
+    path("organizations/<str:code>/urge/", urging.urge_body, name="urge"),
+    path("urgings/<int:pk>/", urging.urging_page, name="urging"),
+    path("urgings/<int:pk>/letter.docx", urging.urging_letter, name="urging_letter"),
     path("search/", search.search, name="search"),
     path("import/", importing.upload, name="import"),
     path("import/<str:token>/", importing.draft, name="import_draft"),

@@ -61,7 +61,21 @@ def organizations(request: HttpRequest) -> HttpResponse:
         rows = body_rows(request, program, day)
         context["rows"] = sorted(rows, key=SORT_KEYS[sort])
         context["hidden"] = sum(1 for row in rows if row.tally is None)
+        context["urge_ids"] = _urgeable(request, rows)
     return render(request, "web/organizations.html", context)
+
+
+def _urgeable(request: HttpRequest, rows: list[BodyRow]) -> set[int]:
+    """The bodies in the list with overdue or soon-due work that the user may urge (đôn đốc)."""
+    if not allows(request.user, Action.URGE):
+        return set()
+    return {
+        row.organization.pk
+        for row in rows
+        if row.tally is not None
+        and (row.tally.open_overdue or row.tally.due_soon)
+        and allows(request.user, Action.URGE, row.organization)
+    }
 
 
 def body_rows(request: HttpRequest, program: Program, day) -> list[BodyRow]:
@@ -124,6 +138,7 @@ class AssignmentRow:
 def organization(request: HttpRequest, code: str) -> HttpResponse:
     body = get_object_or_404(Organization, code=code)
     context = {"body": body, **program_as_of(request)}
+    context["can_urge"] = allows(request.user, Action.URGE, body)
     program, day = context["program"], context["as_of"]
     if program is not None:
         context.update(_body_page(request, body, program, day))

@@ -35,6 +35,7 @@ from theodoi.tracking.policy import (
     visible_reports,
 )
 from theodoi.tracking.status import statuses
+from theodoi.tracking.urging import urgeable_bodies, urgings_of_task
 
 from .common import as_of, member_required
 
@@ -138,6 +139,7 @@ def task_context(request: HttpRequest, found: Task, **extra) -> dict:
             .order_by("requested_at", "pk")
         ),
         "history": history(user, found, assignments),
+        "urge_bodies": urge_bodies(user, found, assignments),
         "lower_programs": list(
             found.lower_programs.select_related("issuer").order_by("date", "number")
         ),
@@ -343,7 +345,35 @@ def history(user, task: Task, assignments: list[Assignment]) -> list[AuditRow] |
             who = (a.organization or a.group) if a is not None else entry.object_repr
             entries.append((_("Phân công: %(body)s") % {"body": who}, entry))
     entries.sort(key=lambda pair: (pair[1].timestamp, pair[1].pk))
-    return [_audit_row(str(what), entry) for what, entry in entries]
+    rows = [_audit_row(str(what), entry) for what, entry in entries]
+    rows += [_urging_row(urging) for urging in urgings_of_task(task)]
+    rows.sort(key=lambda row: row.at)
+    return rows
+
+
+def _urging_row(urging) -> AuditRow:
+    """An urging that named the task, as a line of its history."""
+    by = urging.by.get_full_name() or urging.by.get_username() if urging.by else _("hệ thống")
+    return AuditRow(
+        what=str(_("Đôn đốc: %(body)s") % {"body": urging.organization.name}),
+        at=urging.created_at,
+        actor=by,
+        action=str(_("Đôn đốc")),
+        changes=[(str(_("Lời nhắn")), "", urging.message)] if urging.message else [],
+    )
+
+
+def urge_bodies(user, task: Task, assignments: list[Assignment]) -> list[tuple]:
+    """The bodies with overdue or soon-due work on the task that the user may urge, with how
+    many periods: the task page's urge buttons. Nothing for whoever may not urge."""
+    if task.withdrawn_in_id is not None or not allows(user, Action.URGE):
+        return []
+    counts = urgeable_bodies(user, task)
+    bodies = {a.organization_id: a.organization for a in assignments if a.organization_id}
+    return sorted(
+        ((bodies[pk], n) for pk, n in counts.items() if pk in bodies),
+        key=lambda pair: pair[0].name_key,
+    )
 
 
 def _audit_row(what: str, entry: LogEntry) -> AuditRow:
