@@ -48,6 +48,7 @@ from theodoi.plans.services import (
     submit_plan,
 )
 from theodoi.programs.models import Occurrence, Program, Task
+from theodoi.reporting.periods import last_year
 from theodoi.tracking.evidence import XLSX
 from theodoi.tracking.policy import Action, allows, check, refusal, visible_plans
 from theodoi.tracking.status import statuses
@@ -352,7 +353,9 @@ def evaluation(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     raw = (request.GET.get("year") or "").strip()
     year_error = None
-    year = today.year - 1 if today.month < 12 else today.year
+    # The last year that has ended (never a 31/12 still to come), and for a finished program
+    # the year of its end: what the office evaluates (theodoi.reporting.periods).
+    year = last_year(program, today) if program is not None else today.year - 1
     if raw:
         if raw.isdigit() and 1900 <= int(raw) <= 2200:
             year = int(raw)

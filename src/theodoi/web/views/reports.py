@@ -18,7 +18,12 @@ from theodoi.inputs import InputError, read_day
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
 from theodoi.reporting.html_report import STYLESHEET, render_document
-from theodoi.reporting.periods import PeriodError, parse_period
+from theodoi.reporting.periods import (
+    PeriodError,
+    default_period,
+    parse_period,
+    period_choices,
+)
 from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
@@ -98,12 +103,23 @@ def reports(request: HttpRequest) -> HttpResponse:
     if not Program.objects.exists():
         return render(request, "web/reports.html", {"form": None})
     if "period" not in request.GET:
+        program = current_program(request)
         initial = {
-            "program": current_program(request),
+            "program": program,
             "period": last_quarter(timezone.localdate()),
         }
-        return render(request, "web/reports.html", {"form": ReportForm(initial=initial)})
+        # the last quarter with data, never one to come (a finished program: its end's)
+        initial["period"] = default_period(program, timezone.localdate())
+        form = ReportForm(initial=initial)
+        _name_periods(form, program, initial["period"])
+        return render(request, "web/reports.html", {"form": form})
     form = ReportForm(request.GET)
+    chosen = request.GET.get("program", "")
+    _name_periods(
+        form,
+        Program.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None,
+        request.GET.get("period", ""),
+    )
     report = None
     if form.is_valid():
         data = form.cleaned_data
@@ -134,6 +150,22 @@ def reports(request: HttpRequest) -> HttpResponse:
             "stylesheet": STYLESHEET,
         },
     )
+
+
+def _name_periods(form: forms.Form, program: Program | None, chosen: str) -> None:
+    """The period picker lists the program's periods by their Vietnamese names ("Quý
+    III/2026", "Cả nhiệm kỳ 2020-2025"); a key typed in a link that is not listed is kept."""
+    today = timezone.localdate()
+    choices = period_choices(program, today) if program is not None else []
+    if chosen and all(key != chosen for key, _label in choices):
+        try:
+            found = parse_period(chosen)
+            choices.insert(0, (found.key, found.picker_label))
+        except PeriodError:
+            choices.insert(0, (chosen, chosen))
+    if choices:
+        form.fields["period"].widget = forms.Select(choices=choices)
+        form.fields["period"].help_text = ""
 
 
 def download(output) -> HttpResponse:
