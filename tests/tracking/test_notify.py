@@ -157,3 +157,29 @@ def test_the_digest_mails_the_events_and_greets_by_name(one_task, people, settin
     mail.outbox.clear()
     send_digests(dt.date(2021, 6, 22))
     assert not [m for m in mail.outbox if m.to == ["lan@example.vn"]]
+
+
+def test_an_imported_program_tells_each_body_once_what_it_was_given(example, users):
+    """The import (and the draft's confirmation, which imports) tells each body one notice
+    for the version, counting its tasks; a second run of the same telling adds nothing."""
+    from theodoi.programs.importer import _summary_of, _tell_bodies
+    from theodoi.programs.models import Assignment
+
+    version = example.versions.get(number=1)
+    summary = _summary_of(example, version, unchanged=False)
+    _tell_bodies(example, summary)
+    _tell_bodies(example, summary)
+    row = Notification.objects.get(recipient=users["staff"], kind=Kind.TASK_ASSIGNED)
+    owed = (
+        Assignment.objects.filter(task__program=example, organization__code="qn.btctu")
+        .exclude(leads=False, advises=False, implements=False, coordinates=False)
+        .values("task")
+        .distinct()
+        .count()
+    )
+    assert f"{owed} nhiệm vụ mới được giao" in row.text
+    assert row.link == f"/programs/{example.pk}/"
+    assert (
+        Notification.objects.filter(recipient=users["head"], kind=Kind.TASK_ASSIGNED).count() == 1
+    )
+    assert not Notification.objects.filter(recipient=users["monitor"]).exists()

@@ -107,3 +107,19 @@ def test_only_the_office_urges_and_only_within_its_committee(work, member):
         urge(district_monitor, work["a"], today=TODAY)
     assert not Urging.objects.exists()
     assert not Notification.objects.filter(kind="urged").exists()
+
+
+def test_the_command_urges_and_writes_the_letter(work, tmp_path, capsys, monkeypatch):
+    from django.core.management import call_command
+
+    from theodoi.tracking import urging as service
+
+    letter = tmp_path / "don-doc.docx"
+    monkeypatch.setattr(service.timezone, "localdate", lambda *a: TODAY)  # the fixture's day
+    call_command("urge", "vp", "a", "--letter", str(letter))
+    out = capsys.readouterr().out
+    assert "Đã đôn đốc Ban Tổ chức Tỉnh ủy: 2 việc" in out and "quá hạn 20 ngày" in out
+    assert Document(io.BytesIO(letter.read_bytes())).tables
+    with pytest.raises(SystemExit):
+        call_command("urge", "cb", "b")
+    assert "đôn đốc" in capsys.readouterr().err
