@@ -268,3 +268,29 @@ def test_a_district_office_cannot_produce_the_provinces_periodic_report(world, d
     own = client.get("/reports/", {"program": district.program.pk, "period": "2021-Q2",
                                    "kind": "section-ii"})  # fmt: skip
     assert own.status_code == 200
+
+
+def test_the_offices_own_report_is_confirmed_by_its_committees_leader_only(world, district):
+    """Văn phòng Tỉnh ủy's own report: not the office (its own body), not a district's
+    leader or office (another committee), not an ordinary body; the province's leader."""
+    owed = (
+        Occurrence.objects.filter(
+            assignment__task__program=world.program,
+            assignment__organization__code="qn.vptu",
+            status=Occurrence.Status.OPEN,
+        )
+        .select_related("assignment__organization", "assignment__task")
+        .first()
+    )
+    assert owed is not None
+    report = ProgressReport(occurrence=owed, organization=owed.assignment.organization,
+                            status=ReportStatus.SUBMITTED)  # fmt: skip
+    answers = {
+        name: allows(who(world, district, name), Action.REVIEW_REPORT, report)
+        for name in ("monitor", "admin", "leader", "d_leader", "d_monitor", "staff", "head")
+    }
+    assert answers == {"monitor": False, "admin": False, "leader": True, "d_leader": False,
+                       "d_monitor": False, "staff": False, "head": False}  # fmt: skip
+    # and the province's leader does not confirm a district body's nor Ban Tổ chức's report
+    assert not allows(world.users["leader"], Action.REVIEW_REPORT, district.province_report)
+    assert not allows(district.users["d_leader"], Action.REVIEW_REPORT, district.district_report)

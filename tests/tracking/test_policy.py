@@ -22,7 +22,14 @@ from django.utils import timezone
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
 from theodoi.plans.models import Leader, PersonalPlan, PlanRecipient
 from theodoi.programs.models import Assignment, Occurrence, Task
-from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
+from theodoi.tracking.models import (
+    EvidenceFile,
+    Extension,
+    ProgressReport,
+    ReportState,
+    ReportStatus,
+    Role,
+)
 from theodoi.tracking.policy import (
     Action,
     allows,
@@ -78,6 +85,8 @@ def body_work(org: Organization, assignment: Assignment, requester) -> SimpleNam
         status: ProgressReport.objects.create(
             occurrence=occurrence(assignment, f"{org.code} {status}"), organization=org,
             status=status,
+            # confirmed as done: final (a confirmed progress report is reported again)
+            state=ReportState.DONE if status == S.CONFIRMED else ReportState.NOT_STARTED,
         )
         for status in S.values
     }  # fmt: skip
@@ -279,7 +288,7 @@ IN_GENERAL = {
     #                        admin monitor leader head staff inactive nobody anonymous
     Action.CREATE_REPORT:   ("Y",  "N",    "N",   "Y", "Y",  "N",     "N",   "N"),
     Action.SIGN_OFF_REPORT: ("Y",  "N",    "N",   "Y", "N",  "N",     "N",   "N"),
-    Action.REVIEW_REPORT:   ("Y",  "Y",    "N",   "N", "N",  "N",     "N",   "N"),
+    Action.REVIEW_REPORT:   ("Y",  "Y",    "Y",   "N", "N",  "N",     "N",   "N"),  # F: the office's own
     Action.VIEW_REPORT:     ("Y",  "Y",    "Y",   "Y", "Y",  "N",     "N",   "N"),
     Action.VIEW_AUDIT:      ("Y",  "Y",    "Y",   "N", "N",  "N",     "N",   "N"),  # the whole log
 }

@@ -28,9 +28,9 @@ CREATE_REPORT        Y     N       N      O    O     Occurrence, or the new repo
 EDIT_REPORT          Y     N       N      O    O     ProgressReport
 SUBMIT_REPORT        Y     N       N      O    O     ProgressReport
 SIGN_OFF_REPORT      Y     N       N      O    N     ProgressReport
-REVIEW_REPORT        Y     Y       N      N    N     ProgressReport (accept or return)
+REVIEW_REPORT        Y     Y       F      N    N     ProgressReport (accept or return)
 REQUEST_EXTENSION    Y     N       N      O    O     Occurrence
-DECIDE_EXTENSION     Y     Y       N      N    N     Extension
+DECIDE_EXTENSION     Y     Y       F      N    N     Extension
 SEND_REMINDERS       Y     Y       N      N    N     none
 URGE                 Y     Y       N      N    N     Organization: urge a body (đôn đốc)
 MANAGE_ORGANIZATIONS Y     N       N      N    N     none (or the organisation)
@@ -48,6 +48,11 @@ ACKNOWLEDGE_PLAN     Y     N       N      R    R     PlanRecipient (one body's c
 EVALUATE             Y     Y       Y      N    N     none, the program or the decision: evaluation
 CONFIGURE_EVALUATION Y     N       N      N    N     none (or the program): rating thresholds
 ==================== ===== ======= ====== ==== ===== ============================================
+
+F: a leader of the committee (its standing body, or the leader the office names by giving a
+person the leader role) reviews and decides the office's own work: the reports and extension
+requests of a body that holds the monitor role (``Scope.offices``). Nobody reviews their own
+body's report, so without this the monitoring office's reports would wait forever.
 
 O+: a body also sees the reports (and their evidence) that other bodies make on a task it
 leads (``Task.lead``): the lead reads the coordinating bodies' contributions.
@@ -95,7 +100,9 @@ Invariants, for every role, administrators included (checked after the table):
 - A body reports (creates, edits, submits, signs off) and asks for an extension only on an
   occurrence that is still open (``Occurrence.Status.OPEN``).
 - A report is edited while it is a draft, awaiting its head's sign-off, or returned; once
-  submitted only the office acts on it (review), and once confirmed nobody changes it.
+  submitted only the office acts on it (review), and once confirmed done nobody changes it.
+  A confirmed progress report (not done) on an open occurrence is reported again: the body
+  edits it, which starts a new round as a draft (the confirmed version stays in its history).
 - Submitting starts from a draft or a returned report; signing off needs a report awaiting
   sign-off; review needs a submitted report; a decision needs a pending extension.
 - Nobody reviews their own body's report, nor decides their own body's extension, nor
@@ -129,7 +136,14 @@ from django.utils.translation import gettext_lazy as _
 from theodoi.orgs.models import Alias, Organization, OrgGroup, Reorganization
 from theodoi.plans.models import EvaluationDecision, PersonalPlan, PlanItem, PlanRecipient
 from theodoi.programs.models import Assignment, Occurrence, Program, Task
-from theodoi.tracking.models import EvidenceFile, Extension, ProgressReport, ReportStatus, Role
+from theodoi.tracking.models import (
+    EvidenceFile,
+    Extension,
+    ProgressReport,
+    ReportState,
+    ReportStatus,
+    Role,
+)
 from theodoi.tracking.scope import scope_of
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -192,6 +206,9 @@ PLAN_WORK = frozenset({A.VIEW_PERSONAL_PLAN, A.MANAGE_PERSONAL_PLAN, A.SEND_PLAN
 OFFICE_WORK = frozenset({A.REVIEW_REPORT, A.DECIDE_EXTENSION, A.SEND_REMINDERS, A.DESIGNATE_LEAD,
                          A.IMPORT_PROGRAM, A.AMEND_PROGRAM, A.URGE})  # fmt: skip
 
+# What a committee's leader does for the office itself (F in the table): nobody else can.
+OWN_OFFICE_WORK = frozenset({A.REVIEW_REPORT, A.DECIDE_EXTENSION})
+
 # The table of the module docstring, by role. Head and staff act on their own body's rows.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
@@ -199,7 +216,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | OFFICE_WORK
     | {A.PRODUCE_REPORT, A.VIEW_PERSONAL_PLAN}
     | {A.RECORD_PLAN_APPROVAL, A.SEND_PLAN, A.EVALUATE},
-    Role.LEADER: SEEING | {A.PRODUCE_REPORT, A.VIEW_PERSONAL_PLAN, A.EVALUATE},
+    Role.LEADER: SEEING | OWN_OFFICE_WORK | {A.PRODUCE_REPORT, A.VIEW_PERSONAL_PLAN, A.EVALUATE},
     Role.HEAD: SEEING | BODY_WORK | PLAN_WORK | {A.SIGN_OFF_REPORT, A.RECORD_PLAN_APPROVAL},
     Role.STAFF: SEEING | BODY_WORK | PLAN_WORK,
 }
@@ -312,7 +329,25 @@ def refusal(user: AnyUser | None, action: Action, obj: Any = None) -> str | None
         beyond = _beyond_committee(user, action, obj)
         if beyond is not None:
             return beyond
+    if actor.role is Role.LEADER and action in OWN_OFFICE_WORK:
+        broken = _invariant_broken(actor, action, obj)
+        return broken or _not_office_work(user, action, obj)
     return _invariant_broken(actor, action, obj)
+
+
+def _not_office_work(user: AnyUser, action: Action, obj: Any) -> str | None:
+    """A leader reviews and decides only the monitoring office's own work (F)."""
+    if isinstance(obj, ProgressReport):
+        body = obj.organization_id
+    else:
+        body = obj.occurrence.assignment.organization_id
+    scope = scope_of(user)
+    if scope is not None and body in scope.offices():
+        return None
+    return gettext(
+        "Lãnh đạo chỉ %(action)s của chính Văn phòng theo dõi; việc của các cơ quan khác do "
+        "Văn phòng xử lý."
+    ) % {"action": action.label}
 
 
 def _check_type(action: Action, obj: Any) -> None:
@@ -532,13 +567,19 @@ def _invariant_broken(actor: Actor, action: Action, obj: Any) -> str | None:
         if obj.status != ReportStatus.SUBMITTED:
             return gettext("Báo cáo này không ở bước chờ xác nhận.")
         if obj.organization_id == actor.organization_id:
-            return gettext("Không ai được xác nhận hoặc trả lại báo cáo của chính cơ quan mình.")
+            return gettext(
+                "Không ai được xác nhận hoặc trả lại báo cáo của chính cơ quan mình; báo cáo của "
+                "Văn phòng do lãnh đạo cấp ủy (vai trò Lãnh đạo) xác nhận."
+            )
         return None
     if action is A.DECIDE_EXTENSION:
         if obj.status != Extension.Status.PENDING:
             return gettext("Đề nghị gia hạn này đã được quyết định.")
         if obj.occurrence.assignment.organization_id == actor.organization_id:
-            return gettext("Không ai được quyết định gia hạn cho chính cơ quan mình.")
+            return gettext(
+                "Không ai được quyết định gia hạn cho chính cơ quan mình; đề nghị của Văn phòng "
+                "do lãnh đạo cấp ủy (vai trò Lãnh đạo) quyết định."
+            )
         return None
     if action is A.URGE and obj.pk == actor.organization_id:
         return gettext("Không ai được đôn đốc chính cơ quan mình.")
@@ -590,7 +631,13 @@ def _wrong_body(report: ProgressReport) -> str | None:
 def _report_refusal(action: Action, report: ProgressReport) -> str | None:
     """Edit, submit, sign off: the report's status, its body and its occurrence."""
     status = report.status
-    if status == ReportStatus.CONFIRMED:
+    if status == ReportStatus.CONFIRMED and (
+        action is not A.EDIT_REPORT or report.state == ReportState.DONE
+    ):
+        if report.state != ReportState.DONE:
+            return gettext(
+                "Tiến độ đã được xác nhận; hãy cập nhật báo cáo (báo cáo lại) rồi mới gửi."
+            )
         return gettext("Báo cáo đã được xác nhận; không ai được thay đổi.")
     if status == ReportStatus.SUBMITTED:
         return gettext("Báo cáo đang chờ Văn phòng xác nhận; chỉ Văn phòng xử lý được lúc này.")
@@ -601,7 +648,7 @@ def _report_refusal(action: Action, report: ProgressReport) -> str | None:
         return gettext("Báo cáo đang chờ thủ trưởng ký duyệt.")
     if action is A.SIGN_OFF_REPORT and status != ReportStatus.AWAITING_SIGNOFF:
         return gettext("Báo cáo không ở bước chờ thủ trưởng ký duyệt.")
-    if action is A.EDIT_REPORT and status not in EDITABLE:
+    if action is A.EDIT_REPORT and status not in EDITABLE | {ReportStatus.CONFIRMED}:
         return gettext("Báo cáo không ở bước được sửa.")
     return None
 

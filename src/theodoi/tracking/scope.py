@@ -21,7 +21,7 @@ from theodoi.orgs.models import Organization
 from theodoi.orgs.tree import bodies_under, committee_of, is_sole_root
 from theodoi.programs.models import Assignment, Program, ProgramVersion
 
-from .models import Membership
+from .models import Membership, Role
 
 _KEPT = "_theodoi_scope"
 
@@ -54,6 +54,18 @@ class Scope:
                 .distinct()
             )
         return self._kept["working"]
+
+    def offices(self) -> frozenset[int]:
+        """The committee's monitoring offices: its bodies where someone holds the monitor
+        role. Their own reports and extensions are reviewed by the committee's leaders."""
+        if "offices" not in self._kept:
+            rows = Membership.objects.filter(role=Role.MONITOR, user__is_active=True)
+            if not self.everything:
+                rows = rows.filter(organization_id__in=sorted(self.bodies))
+            self._kept["offices"] = frozenset(
+                rows.values_list("organization_id", flat=True).distinct()
+            )
+        return self._kept["offices"]
 
     def committee_name(self) -> str:
         """The committee's name, for a person (read once, then kept)."""

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from theodoi.tracking.extensions import ExtensionError, decide_extension, effective_due
-from theodoi.tracking.models import Extension, ProgressReport, ReportStatus
+from theodoi.tracking.models import Extension, ProgressReport, ReportStatus, Role
 from theodoi.tracking.policy import (
     Action,
     allows,
@@ -98,8 +98,12 @@ def _page(
     found = statuses(
         [r.occurrence for r in reports] + [e.occurrence for e in extensions], as_of=today
     )
-    report_items = [_report_item(request, r, found.get(r.occurrence_id)) for r in reports]
-    extension_items = [_extension_item(request, e, found.get(e.occurrence_id)) for e in extensions]
+    report_items = _actionable_first(
+        user, [_report_item(request, r, found.get(r.occurrence_id)) for r in reports]
+    )
+    extension_items = _actionable_first(
+        user, [_extension_item(request, e, found.get(e.occurrence_id)) for e in extensions]
+    )
     if replaced is not None:
         items = report_items if replaced["kind"] == "report" else extension_items
         for i, item in enumerate(items):
@@ -113,6 +117,15 @@ def _page(
         "today": today,
     }
     return render(request, "web/review.html", context)
+
+
+def _actionable_first(user, items: list[dict]) -> list[dict]:
+    """What the person can act on first (oldest first within each part), then what waits
+    for someone else, with the reason. A leader reviews only the office's own work (see
+    ``theodoi.tracking.policy``): the rest of the committee's queue is not theirs to show."""
+    if user.membership.role == Role.LEADER:
+        return [item for item in items if item["refusal"] is None]
+    return sorted(items, key=lambda item: item["refusal"] is not None)
 
 
 def _report_item(request, report: ProgressReport, state, *, form=None, notice="") -> dict:
