@@ -179,7 +179,7 @@ def test_results_are_paginated_with_shareable_links(client_for, example):
     first_ids = {o.pk for o, _s in response.context["rows"]}
     assert first_ids.isdisjoint({o.pk for o, _s in second.context["rows"]})
     # The form is filled in with what was asked.
-    assert 'value="2021-12-31"' in html
+    assert 'value="31/12/2021"' in html  # shown dd/mm/yyyy
 
 
 def test_staff_of_another_body_sees_only_its_own_occurrences(client_for, users, example):

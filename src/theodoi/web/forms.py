@@ -5,12 +5,13 @@ they are about."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from theodoi.inputs import DAY_FORMATS, InputError, check_day
+from theodoi.inputs import DAY_FORMATS, InputError, check_day, read_day
 from theodoi.tracking.models import ProgressReport, ReportState
 
 DATE_FORMATS = list(DAY_FORMATS)  # the date field's, then typed by hand
@@ -21,14 +22,70 @@ DOCUMENT_TYPES = (
 ACCEPT = ".pdf,.docx,.xlsx,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 
-class DayInput(forms.DateInput):
-    """The browser's date picker; the value it sends is yyyy-mm-dd, and dd/mm/yyyy typed by
-    hand (a browser without a picker) is read too."""
+# What a day field accepts as typed: dd/mm/yyyy (d/m too, or "-" for "/", which a phone's
+# number pad has) and yyyy-mm-dd (a link's ``?as_of=``); ``theodoi.inputs.read_day`` reads them.
+DAY_PATTERN = r"\s*(\d{1,2}(/|-)\d{1,2}(/|-)\d{4}|\d{4}-\d{1,2}-\d{1,2})\s*"
 
-    input_type = "date"
+
+def day_attrs() -> dict[str, str]:
+    """The attributes of a typed day field: the browser's own date field shows mm/dd/yyyy in
+    an English browser, so a text field that says dd/mm/yyyy and keeps to it."""
+    return {
+        "placeholder": "dd/mm/yyyy",
+        "pattern": DAY_PATTERN,
+        "inputmode": "numeric",
+        "autocomplete": "off",
+        "maxlength": "12",
+        "size": "12",
+        "class": "day",
+        "data-day": "",
+        "title": str(_("Ghi ngày theo dạng dd/mm/yyyy, ví dụ 30/06/2021.")),
+    }
+
+
+class DayInput(forms.DateInput):
+    """A text field for a day, shown and typed as dd/mm/yyyy whatever the browser's language
+    (no native date field: Chromium shows it as mm/dd/yyyy in an English browser)."""
+
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs={**day_attrs(), **(attrs or {})}, format="%d/%m/%Y")
+
+
+class DayField(forms.DateField):
+    """A day typed dd/mm/yyyy (or yyyy-mm-dd), read by ``theodoi.inputs.read_day`` like every
+    face reads one, so its message for "31/02/2021" or "31/12/9999" is the same everywhere."""
+
+    widget = DayInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            return read_day(text)
+        except InputError as error:
+            if not _shaped_as_day(text):  # "hôm qua", "31/02/2021": say how to write one
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+            raise forms.ValidationError(str(error), code="invalid") from None  # "31/12/9999"
+
+
+def _shaped_as_day(text: str) -> bool:
+    """Whether ``text`` is a real day in one of ``DAY_FORMATS`` (its year aside)."""
+    for pattern in DAY_FORMATS:
+        try:
+            dt.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _within_years(day) -> None:
@@ -40,7 +97,7 @@ def _within_years(day) -> None:
 
 
 def day_field(label, *, required: bool = False) -> forms.DateField:
-    return forms.DateField(
+    return DayField(
         label=label,
         required=required,
         input_formats=DATE_FORMATS,

@@ -28,6 +28,7 @@ from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
 from theodoi.tracking.policy import Action, check
 
+from ..forms import DayInput
 from .common import current_program, member_required
 
 KINDS = [
@@ -60,7 +61,7 @@ class ReportForm(forms.Form):
     date = forms.CharField(
         label=gettext_lazy("Ngày báo cáo"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DayInput(),
     )
     proposals = forms.CharField(
         label=gettext_lazy("Đề xuất, kiến nghị (tùy chọn)"),

@@ -305,14 +305,14 @@ def _fallback_day(form: SearchForm) -> dt.date:
 
 
 def _values(form: SearchForm) -> dict[str, str]:
-    """What each field shows: the value typed, dates as a date field wants them."""
+    """What each field shows: the value typed, a day as dd/mm/yyyy (the typed day fields)."""
     values = {name: str(form.data.get(name, "")).strip() for name in form.fields}
     for name in ("due_from", "due_to", "as_of"):
         day = parse_day(values[name])
         if day is not None:
-            values[name] = day.isoformat()
+            values[name] = f"{day:%d/%m/%Y}"
     if not values["as_of"]:
-        values["as_of"] = timezone.localdate().isoformat()
+        values["as_of"] = f"{timezone.localdate():%d/%m/%Y}"
     return values
 
 
