@@ -81,7 +81,7 @@ def test_bodies_are_refused(api_as, example, role):
         ({"period": "2021-Q9"}, "Kỳ báo cáo “2021-Q9” không hợp lệ"),
         ({"period": "2025-2020"}, "năm cuối phải sau năm đầu"),
         ({"period": "2099-Q1"}, "chưa bắt đầu"),
-        ({"number": "12/BC"}, "Số văn bản chỉ ghi số"),
+        ({"number": "12/BC"}, "Số, ký hiệu 12/BC không đúng thể thức"),
     ],
 )
 def test_what_cannot_be_read_is_422_with_its_message(api_as, example, changes, message):

@@ -60,7 +60,7 @@ def test_docx_pdf_xlsx(history, tmp_path, capsys, monkeypatch):
         (["--program", "KHONG-CO", "--period", "2021-Q2"], "không có chương trình số 'KHONG-CO'"),
         (["--period", "2021-Q7"], "Kỳ báo cáo “2021-Q7” không hợp lệ"),
         (["--period", "2021-Q2", "--date", "05/07/2021"], "ngày không hợp lệ '05/07/2021'"),
-        (["--period", "2021-Q2", "--number", "12/BC"], "chỉ ghi số"),
+        (["--period", "2021-Q2", "--number", "12/BC"], "không đúng thể thức"),
         (["--period", "2099"], "chưa bắt đầu"),
         (["--period", "2021-Q2", "--output", "/khong/co/thu-muc/a.docx"], "thư mục không tồn tại"),
     ],

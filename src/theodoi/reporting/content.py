@@ -39,7 +39,8 @@ from theodoi.tracking.status import (
     statuses,
 )
 
-from .frame import DocumentFrame, report_frame
+from .frame import DocumentFrame, NumberError, Signer, profile_for, read_number, report_frame
+from .models import IssuerProfile
 from .periods import Period
 
 __all__ = [
@@ -65,7 +66,20 @@ ROLE_LABELS = (  # the roles a body owes work in, as a report names them
 
 
 class ReportContentError(ValueError):
-    """A report that cannot be made as asked; the message says why, for a person."""
+    """A report that cannot be made as asked; the message says why, for a person. ``field``:
+    the input at fault, for a form to show it there."""
+
+    def __init__(self, message: str, *, field: str = "period") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def checked_number(profile: IssuerProfile, number: str) -> str:
+    """``number`` as ``read_number`` reads it, or ``ReportContentError`` on the number."""
+    try:
+        return read_number(number, profile)
+    except NumberError as exc:
+        raise ReportContentError(str(exc), field="number") from None
 
 
 def format_rate(rate: float | None) -> str:
@@ -155,6 +169,57 @@ class TaskGroup:
     items: list[Item]
 
 
+def _done_line(item: Item) -> str:
+    line = f"{item.body}: {item.done_on:%d/%m/%Y}"
+    if item.bucket == DONE_LATE and item.days_late:
+        line += " " + _("(chậm %(days)s ngày)") % {"days": item.days_late}
+    if item.evidence:
+        line += f"; {item.evidence.text}"
+    return line
+
+
+def _overdue_line(item: Item) -> str:
+    late = _("hạn %(due)s, quá %(days)s ngày") % {
+        "due": f"{item.due:%d/%m/%Y}",
+        "days": item.days_late,
+    }
+    if item.role:  # a body that only directs has no role to name: no empty "()"
+        return f"{item.body} ({item.role.lower()}): {late}"
+    return f"{item.body}: {late}"
+
+
+def done_lines(group: TaskGroup, *, short: bool = False) -> list[str]:
+    """The bodies that did the task in the period. Short form: how many did it on time, and
+    by name only those late (the exceptions a reader acts on)."""
+    if not short:
+        return [_done_line(item) for item in group.items]
+    late = [item for item in group.items if item.bucket == DONE_LATE]
+    on_time = len(group.items) - len(late)
+    lines = []
+    if on_time:
+        lines.append(_("%(count)s cơ quan, đơn vị hoàn thành đúng hạn") % {"count": on_time})
+    lines += [_done_line(item) for item in late]
+    return lines
+
+
+def overdue_lines(group: TaskGroup, *, short: bool = False) -> list[str]:
+    """The bodies overdue on the task. Short form: the bodies of one due date on one line."""
+    if not short:
+        return [_overdue_line(item) for item in group.items]
+    by_due: dict[dt.date, list[Item]] = {}
+    for item in group.items:
+        by_due.setdefault(item.due, []).append(item)
+    return [
+        _("Hạn %(due)s (quá %(days)s ngày): %(bodies)s")
+        % {
+            "due": f"{due:%d/%m/%Y}",
+            "days": items[0].days_late,
+            "bodies": "; ".join(item.body for item in items),
+        }
+        for due, items in by_due.items()
+    ]
+
+
 def group_by_task(items: Iterable[Item]) -> list[TaskGroup]:
     """Items grouped by task, in the order each task first appears."""
     groups: dict[str, TaskGroup] = {}
@@ -201,6 +266,16 @@ class Report:
     proposals: list[str]
     proposals_generated: bool
     occurrences: list[Item] = field(default_factory=list)  # every occurrence (statistics)
+    short: bool = False  # bodies listed by exception (late, overdue) instead of every one
+
+    @property
+    def done_rows(self) -> list[tuple[TaskGroup, list[str]]]:
+        """Each task done in the period with its lines, as both layouts print them."""
+        return [(group, done_lines(group, short=self.short)) for group in self.done_groups]
+
+    @property
+    def overdue_rows(self) -> list[tuple[TaskGroup, list[str]]]:
+        return [(group, overdue_lines(group, short=self.short)) for group in self.overdue_groups]
 
     @property
     def done_groups(self) -> list[TaskGroup]:
@@ -234,16 +309,21 @@ def build_report(
     day: dt.date | None = None,
     proposals: str = "",
     today: dt.date | None = None,
+    signer: Signer | None = None,
+    short: bool = False,
 ) -> Report:
     """The report on ``program`` for ``period``, numbered ``number`` (blank for a draft),
     dated ``day`` (today by default); ``proposals``: the user's own text for the proposals,
-    paragraphs separated by line breaks, instead of the generated one."""
+    paragraphs separated by line breaks, instead of the generated one; ``signer``: who signs
+    and the recipients, as the form set them (the issuing body's profile fills what is left
+    blank); ``short``: bodies listed by exception only."""
     today = today or timezone.localdate()
     if period.start > today:
         raise ReportContentError(
             _("Kỳ báo cáo %(period)s chưa bắt đầu; chưa có số liệu để báo cáo.")
             % {"period": period.label}
         )
+    number = checked_number(profile_for(program.issuer, written=program.issuer_name), number)
     as_of = min(period.end, today)
     chosen = program_occurrences(program)
     rows = list(
@@ -281,9 +361,11 @@ def build_report(
         program=program,
         period=period,
         as_of=as_of,
-        frame=report_frame(program, period_label=period.label, number=number, day=day or today),
+        frame=report_frame(
+            program, period_label=period.label, number=number, day=day or today, signer=signer
+        ),
         total=Line.of("", _("Toàn chương trình"), view.total),
-        tasks=len({o.assignment.task_id for o, _s in live}),
+        tasks=task_count(program),
         bodies=len({o.assignment.organization_id for o, _s in live}),
         in_period=Line.of("", period.short_label, in_period),
         continuous_due=continuous_due,
@@ -297,10 +379,16 @@ def build_report(
         proposals=[],
         proposals_generated=not proposals.strip(),
         occurrences=items,
+        short=short,
     )
     report.summary = _summary(report)
     report.proposals = _paragraphs(proposals) or _proposals(report)
     return report
+
+
+def task_count(program: Program) -> int:
+    """The program's tasks, withdrawn ones left out: the count the program's page shows."""
+    return program.tasks.filter(withdrawn_in__isnull=True).count()
 
 
 def _line(row: Row) -> Line:
@@ -429,16 +517,22 @@ def _summary(report: Report) -> list[str]:
         "%(in_time)s lượt chưa đến hạn; %(continuous)s lượt thuộc các nhiệm vụ thực hiện "
         "thường xuyên (không tính vào tỷ lệ hoàn thành)."
     ) % {"in_time": t.open_in_time, "continuous": t.no_deadline}
+    # "Đến hạn" means one thing everywhere: done + unfinished past the due date (Tally.due),
+    # as the dashboard counts it; work due later in the period is counted apart.
     third = _(
-        "Trong %(period)s: %(due)s lượt đến hạn, đã hoàn thành %(done)s (%(on_time)s đúng "
+        "Trong %(period)s: %(due)s lượt đã đến hạn, đã hoàn thành %(done)s (%(on_time)s đúng "
         "hạn), %(overdue)s lượt quá hạn chưa hoàn thành; các cơ quan đã hoàn thành "
         "%(finished)s lượt (kể cả lượt đến hạn từ trước); %(extensions)s đề nghị gia hạn được "
         "chấp thuận."
     ) % {
-        "period": report.period.label, "due": p.due + p.open_in_time, "done": p.done,
+        "period": report.period.label, "due": p.due, "done": p.done,
         "on_time": p.done_on_time, "overdue": p.open_overdue,
         "finished": len(report.done_in_period), "extensions": len(report.extensions),
     }  # fmt: skip
+    if p.open_in_time:
+        third += " " + _("Còn %(in_time)s lượt có hạn trong kỳ chưa đến hạn.") % {
+            "in_time": p.open_in_time
+        }
     paragraphs = [first, second, third]
     if report.continuous_due:
         paragraphs.append(

@@ -71,6 +71,7 @@ def open_document(frame: DocumentFrame) -> tuple[Any, Sizes]:
     sizes = PARTY if frame.is_party else STATE
     doc = Document()
     _page(doc)
+    _page_numbers(doc, frame, sizes)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(sizes.body)
@@ -111,36 +112,22 @@ def render_docx(report: Report) -> bytes:
         italic=True,
     )
     if report.done_groups:
-        rows = []
-        for group in report.done_groups:
-            lines = []
-            for item in group.items:
-                line = f"{item.body}: {item.done_on:%d/%m/%Y}"
-                if item.bucket == "done_late":
-                    line += " " + _("(chậm %(days)s ngày)") % {"days": item.days_late}
-                if item.evidence:
-                    line += f"; {item.evidence.text}"
-                lines.append(line)
-            rows.append([f"{group.task_key}. {_short(group.task_text)}", "\n".join(lines)])
-        _list_table(
-            doc, [_("Nhiệm vụ"), _("Cơ quan, ngày hoàn thành, văn bản đã ban hành")], rows, sizes
+        _group_table(
+            doc,
+            [_("Nhiệm vụ"), _("Cơ quan, ngày hoàn thành, văn bản đã ban hành")],
+            report.done_rows,
+            sizes,
         )
     else:
         _body(doc, _("Không có nhiệm vụ nào hoàn thành trong kỳ."), sizes)
 
     _heading(doc, _("II. NHIỆM VỤ QUÁ HẠN CHƯA HOÀN THÀNH"), sizes)
     if report.overdue_groups:
-        rows = []
-        for group in report.overdue_groups:
-            lines = [
-                f"{item.body} ({item.role.lower()}): "
-                + _("hạn %(due)s, quá %(days)s ngày")
-                % {"due": f"{item.due:%d/%m/%Y}", "days": item.days_late}
-                for item in group.items
-            ]
-            rows.append([f"{group.task_key}. {_short(group.task_text)}", "\n".join(lines)])
-        _list_table(
-            doc, [_("Nhiệm vụ"), _("Cơ quan chịu trách nhiệm, hạn, số ngày quá hạn")], rows, sizes
+        _group_table(
+            doc,
+            [_("Nhiệm vụ"), _("Cơ quan chịu trách nhiệm, hạn, số ngày quá hạn")],
+            report.overdue_rows,
+            sizes,
         )
     else:
         _body(doc, _("Không có nhiệm vụ quá hạn."), sizes)
@@ -149,7 +136,7 @@ def render_docx(report: Report) -> bytes:
     if report.extensions:
         rows = [
             [
-                f"{e.task_key}. {_short(e.task_text, 100)}",
+                f"{e.task_key}. {e.task_text}",
                 e.body,
                 f"{e.original_due:%d/%m/%Y}",
                 f"{e.new_due:%d/%m/%Y}",
@@ -270,15 +257,70 @@ def _body(doc, text: str, sizes: Sizes) -> None:
     _para(doc, text, sizes.body, align="justify", after=6, first_line=Cm(1))
 
 
-def _short(text: str, limit: int = 150) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _grid(doc, rows: int, cols: int):
     table = doc.add_table(rows=rows, cols=cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     return table
+
+
+def _row_flag(row, name: str) -> None:
+    """``w:tblHeader`` (repeat the row at the top of each page) or ``w:cantSplit`` (never
+    break the row across pages) on a table row."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn(name)) is None:
+        tr_pr.append(OxmlElement(name))
+
+
+def _keep_rows(table) -> None:
+    """The header row repeated on each page, no row split across two."""
+    _row_flag(table.rows[0], "w:tblHeader")
+    for row in table.rows:
+        _row_flag(row, "w:cantSplit")
+
+
+def _group_table(doc, headers: list[str], groups, sizes: Sizes) -> None:
+    """One task per group: its number and text in its first row, then one row per line (a
+    body, or bodies of one date), their first cells empty, so no row outgrows a page (a
+    merged cell would tie its rows to one page)."""
+    table = _grid(doc, 1, len(headers) + 1)
+    for cell, text in zip(table.rows[0].cells, [_("TT"), *headers], strict=True):
+        _cell(cell, text, sizes.table, bold=True, align="center")
+    for n, (group, lines) in enumerate(groups, start=1):
+        for i, line in enumerate(lines or [""]):
+            cells = table.add_row().cells
+            if i == 0:
+                _cell(cells[0], str(n), sizes.table, align="right")
+                _cell(cells[1], f"{group.task_key}. {group.task_text}", sizes.table)
+            _cell(cells[2], line, sizes.table)
+    _keep_rows(table)
+    doc.add_paragraph()
+
+
+def _page_numbers(doc, frame: DocumentFrame, sizes: Sizes) -> None:
+    """A PAGE field from the second page, none on the first (a distinct first-page header
+    and footer, left empty): the Party's at the bottom centre, 14 pt (HD 36 III.3), the
+    State's at the top centre, 13 pt (ND 30 appendix I, I.5)."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    part = section.footer if frame.is_party else section.header
+    paragraph = part.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    size = sizes.body if frame.is_party else 13
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "2"),
+                       ("end", None)):  # fmt: skip
+        run = _run(paragraph, "", size)
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text.strip() == "PAGE":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            run.text = text
 
 
 def _cell(cell, text: str, size: float, *, bold=False, align="left") -> None:
@@ -308,6 +350,7 @@ def _figures(doc, rows: list[Line], first: str, total: Line, sizes: Sizes, *, ke
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
+    _keep_rows(table)
     doc.add_paragraph()
 
 
@@ -320,6 +363,7 @@ def _list_table(doc, headers: list[str], rows: list[list[str]], sizes: Sizes) ->
         _cell(cells[0], str(n), sizes.table, align="right")
         for cell, value in zip(cells[1:], values, strict=True):
             _cell(cell, value, sizes.table)
+    _keep_rows(table)
     doc.add_paragraph()
 
 

@@ -29,11 +29,16 @@ from .models import DocumentFormat, IssuerProfile
 
 __all__ = [
     "DocumentFrame",
+    "NumberError",
+    "Signer",
     "date_line",
     "document_frame",
     "number_line",
     "profile_for",
+    "read_number",
+    "report_defaults",
     "report_frame",
+    "signer_of",
 ]
 
 PARTY_KINDS = {
@@ -193,13 +198,66 @@ def _committee_of(org: Organization) -> Organization | None:
     return None
 
 
+# A number as written in full. Party (HD 36 II.3): "125-BC/TU", "15-BC/BTCTU",
+# "12-BC/ĐU". State (ND 30 appendix I, II.3): "12/BC-UBND", "12/2021/BC-UBND".
+_SYMBOL = r"[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*"
+_PARTY_NUMBER = re.compile(rf"(?P<n>\d{{1,6}})-(?P<type>[A-ZĐ]+)/{_SYMBOL}")
+_STATE_NUMBER = re.compile(rf"(?P<n>\d{{1,6}})(?:/\d{{4}})?/(?P<type>[A-ZĐ]+)-{_SYMBOL}")
+REPORT_TYPE = "BC"  # the type's abbreviation in a report's number (HD 36 appendix, ND 30 III)
+
+
+class NumberError(ValueError):
+    """A document number that is not written as the format writes one; says how, in
+    Vietnamese."""
+
+
+def read_number(text: str, profile: IssuerProfile) -> str:
+    """The report's number as the person wrote it: a plain number ("125", the symbol is
+    added from the profile) or the whole number and symbol ("125-BC/TU" for the Party,
+    "12/BC-UBND" for the State), checked against the profile's format; "" for a draft."""
+    written = unicodedata.normalize("NFC", " ".join((text or "").split()))
+    written = written.removeprefix("Số:").removeprefix("Số").strip().replace(" ", "")
+    if not written:
+        return ""
+    if written.isdigit():
+        if len(written) > 6 or int(written) == 0:
+            raise NumberError(_("Số văn bản %(number)s không hợp lệ.") % {"number": text})
+        return written
+    party = profile.format == DocumentFormat.PARTY
+    pattern, example = (
+        (_PARTY_NUMBER, f"125-BC/{profile.abbreviation}")
+        if party
+        else (_STATE_NUMBER, f"12/BC-{profile.abbreviation}")
+    )
+    found = pattern.fullmatch(written.upper())
+    if found is None:
+        raise NumberError(
+            _(
+                "Số, ký hiệu %(number)s không đúng thể thức; ghi số (vd 125) hoặc số và ký "
+                "hiệu (vd %(example)s)."
+            )
+            % {"number": text.strip(), "example": example}
+        )
+    if found["type"] != REPORT_TYPE:
+        raise NumberError(
+            _(
+                "Ký hiệu %(number)s là của loại văn bản “%(type)s”; báo cáo ghi “BC” (vd "
+                "%(example)s)."
+            )
+            % {"number": text.strip(), "type": found["type"], "example": example}
+        )
+    return written.upper()
+
+
 def number_line(profile: IssuerProfile, number: str = "") -> str:
     """ "Số 123-BC/TU" (party: no colon, HD 36 part II.3) or "Số: 12/BC-UBND" (state: ND 30
-    appendix I, II.3); blank room for the number when none is given, as drafts leave it."""
+    appendix I, II.3); blank room for the number when none is given, as drafts leave it. A
+    number written with its symbol ("125-BC/TU") is printed as written."""
     number = (number or "").strip() or BLANK_NUMBER
+    whole = not number.replace("\u00a0", "").isdigit() and number != BLANK_NUMBER
     if profile.format == DocumentFormat.PARTY:
-        return f"Số {number}-BC/{profile.abbreviation}"
-    return f"Số: {number}/BC-{profile.abbreviation}"
+        return f"Số {number}" if whole else f"Số {number}-BC/{profile.abbreviation}"
+    return f"Số: {number}" if whole else f"Số: {number}/BC-{profile.abbreviation}"
 
 
 def date_line(profile: IssuerProfile, day: dt.date) -> str:
@@ -236,22 +294,71 @@ def report_subject(program: Program, period_label: str, *, heading: str = "") ->
     return _("Kết quả thực hiện %(what)s, %(period)s") % {"what": what, "period": period_label}
 
 
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a report and whom it is sent to, as the person making it set them; what is
+    blank comes from the issuing body's profile (``report_defaults``)."""
+
+    on_behalf: str = ""
+    title: str = ""
+    name: str = ""
+    recipients: tuple[str, ...] = ()
+
+
+def signer_of(on_behalf: str = "", title: str = "", name: str = "", recipients: str = "") -> Signer:
+    """A ``Signer`` from what a form, the API or the command line was given: text trimmed
+    and NFC, the recipients one a line (a leading "-" and a trailing "," or "." dropped, as
+    they are printed)."""
+
+    def clean(text: str) -> str:
+        return unicodedata.normalize("NFC", " ".join((text or "").split()))
+
+    lines = (
+        clean(line).lstrip("-–• ").rstrip(",;.").strip() for line in (recipients or "").splitlines()
+    )
+    return Signer(
+        on_behalf=clean(on_behalf),
+        title=clean(title),
+        name=clean(name),
+        recipients=tuple(line for line in lines if line),
+    )
+
+
+def report_defaults(program: Program) -> Signer:
+    """The signer and recipients a report on ``program`` starts with: the issuing body's
+    profile. Without a profile, the authority and title the program was signed with, but no
+    name: the person who signed the program years ago is not who signs today's report."""
+    profile = profile_for(program.issuer, written=program.issuer_name)
+    signed = program.signer or {}
+    return Signer(
+        on_behalf=profile.on_behalf or signed.get("on_behalf", ""),
+        title=profile.signer_title or signed.get("title", ""),
+        name=profile.signer_name,
+        recipients=tuple(profile.recipient_list or program.recipients or []),
+    )
+
+
 def report_frame(
-    program: Program, *, period_label: str, number: str = "", day: dt.date
+    program: Program,
+    *,
+    period_label: str,
+    number: str = "",
+    day: dt.date,
+    signer: Signer | None = None,
 ) -> DocumentFrame:
     """The frame of a report on ``program`` for the period, numbered ``number`` (blank for a
-    draft), dated ``day``."""
+    draft), dated ``day``, signed as ``signer`` says (its blanks from ``report_defaults``)."""
     profile = profile_for(program.issuer, written=program.issuer_name)
-    signer = program.signer or {}
+    given, default = signer or Signer(), report_defaults(program)
     return document_frame(
         profile,
         number=number,
         day=day,
         subject=report_subject(program, period_label),
-        on_behalf=profile.on_behalf or signer.get("on_behalf", ""),
-        signer_title=profile.signer_title or signer.get("title", ""),
-        signer_name=profile.signer_name or signer.get("name", ""),
-        recipients=profile.recipient_list or list(program.recipients or []),
+        on_behalf=given.on_behalf or default.on_behalf,
+        signer_title=given.title or default.title,
+        signer_name=given.name or default.name,
+        recipients=list(given.recipients or default.recipients),
     )
 
 

@@ -25,7 +25,7 @@ from theodoi.plans.plan_report import plan_rows as leader_rows
 from theodoi.programs.models import Program
 from theodoi.tracking.lineage import ISSUED_LATE, ISSUED_ON_TIME, TaskObligations, obligations
 
-from .content import ReportContentError
+from .content import ReportContentError, checked_number
 from .frame import DocumentFrame, document_frame, profile_for, report_subject
 from .periods import Period
 
@@ -118,6 +118,7 @@ def _frame(
     program: Program, issuer: Organization, period: Period, *, number: str, day: dt.date
 ) -> DocumentFrame:
     profile = profile_for(issuer)
+    number = checked_number(profile, number)
     subject = report_subject(
         program,
         period.label,

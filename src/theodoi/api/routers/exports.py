@@ -9,12 +9,12 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
+from theodoi.reporting.frame import signer_of
 from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
@@ -43,12 +43,24 @@ class ExportQuery(Schema):
     program: Id = Field(description="the program's id")
     period: str = Field(max_length=20, description="2021-Q2, 2021-H1, 2021 or 2020-2025")
     format: Literal["docx", "pdf", "xlsx"] = "docx"
-    number: str = Field("", max_length=20, description="số văn bản (vd 123); empty for a draft")
+    number: str = Field(
+        "",
+        max_length=40,
+        description="số văn bản: a number (125) or number and symbol as written (125-BC/TU); "
+        "empty for a draft",
+    )
     date: Day | None = Field(None, description="the report's date (default: today)")
 
 
 class PeriodicQuery(ExportQuery):
     proposals: str = Field("", max_length=5000, description="đề xuất, kiến nghị (optional)")
+    short: bool = Field(False, description="bản rút gọn: only late and overdue bodies named")
+    on_behalf: str = Field("", max_length=200, description="quyền hạn ký (T/M BAN THƯỜNG VỤ)")
+    signer_title: str = Field("", max_length=200, description="chức vụ người ký")
+    signer_name: str = Field("", max_length=200, description="họ tên người ký")
+    recipients: str = Field(
+        "", max_length=5000, description="nơi nhận, one a line; empty: the issuer's profile"
+    )
 
 
 def _inputs(request: HttpRequest, query: ExportQuery):
@@ -59,10 +71,7 @@ def _inputs(request: HttpRequest, query: ExportQuery):
         period = parse_period(query.period)
     except PeriodError as exc:
         raise HttpError(422, str(exc)) from None
-    number = query.number.strip()
-    if any(ch in number for ch in "/\n\r"):
-        raise HttpError(422, _("Số văn bản chỉ ghi số (vd 123), không ghi ký hiệu."))
-    return program, period, number
+    return program, period, query.number.strip()
 
 
 def _file(output) -> HttpResponse:
@@ -81,8 +90,11 @@ def periodic(request: HttpRequest, query: Query[PeriodicQuery]):
     program, period, number = _inputs(request, query)
     try:
         report = build_report(
-            program, period, number=number, day=query.date, proposals=query.proposals.strip()
-        )
+            program, period, number=number, day=query.date, proposals=query.proposals.strip(),
+            signer=signer_of(query.on_behalf, query.signer_title, query.signer_name,
+                             query.recipients),
+            short=query.short,
+        )  # fmt: skip
     except ReportContentError as exc:
         raise HttpError(422, str(exc)) from None
     return _file(produce(report, query.format))

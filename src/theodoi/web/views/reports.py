@@ -11,12 +11,12 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from theodoi.inputs import InputError, read_day
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
+from theodoi.reporting.frame import Signer, report_defaults, signer_of
 from theodoi.reporting.html_report import STYLESHEET, render_document
 from theodoi.reporting.periods import (
     PeriodError,
@@ -55,8 +55,10 @@ class ReportForm(forms.Form):
     number = forms.CharField(
         label=gettext_lazy("Số văn bản"),
         required=False,
-        max_length=20,
-        help_text=gettext_lazy("Để trống cho bản dự thảo."),
+        max_length=40,
+        help_text=gettext_lazy(
+            "Số (vd 125) hoặc số và ký hiệu (vd 125-BC/TU); để trống cho bản dự thảo."
+        ),
     )
     date = forms.CharField(
         label=gettext_lazy("Ngày báo cáo"),
@@ -69,6 +71,33 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Để trống: theodoi tự lập từ số liệu."),
     )
+    short = forms.BooleanField(
+        label=gettext_lazy("Bản rút gọn"),
+        required=False,
+        help_text=gettext_lazy(
+            "Chỉ nêu tên cơ quan hoàn thành chậm và quá hạn, không liệt kê mọi cơ quan dưới "
+            "mỗi nhiệm vụ."
+        ),
+    )
+    on_behalf = forms.CharField(
+        label=gettext_lazy("Quyền hạn ký"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Vd T/M BAN THƯỜNG VỤ; để trống: theo thể thức của cơ quan."),
+    )
+    signer_title = forms.CharField(
+        label=gettext_lazy("Chức vụ người ký"), required=False, max_length=200
+    )
+    signer_name = forms.CharField(
+        label=gettext_lazy("Họ tên người ký"), required=False, max_length=200
+    )
+    recipients = forms.CharField(
+        label=gettext_lazy("Nơi nhận"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Mỗi dòng một nơi nhận."),
+    )
     format = forms.ChoiceField(
         choices=[("", "HTML"), *((name, name.upper()) for name in FORMATS)], required=False
     )
@@ -79,11 +108,12 @@ class ReportForm(forms.Form):
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from None
 
-    def clean_number(self):
-        number = self.cleaned_data["number"].strip()
-        if "/" in number:
-            raise forms.ValidationError(_("Chỉ ghi số (vd 123), không ghi ký hiệu."))
-        return number
+    def signer(self) -> Signer:
+        """Who signs and the recipients as typed; blanks are filled from the profile."""
+        data = self.cleaned_data
+        return signer_of(
+            data["on_behalf"], data["signer_title"], data["signer_name"], data["recipients"]
+        )
 
     def clean_date(self):
         try:
@@ -105,10 +135,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         return render(request, "web/reports.html", {"form": None})
     if "period" not in request.GET:
         program = current_program(request)
-        initial = {
-            "program": program,
-            "period": last_quarter(timezone.localdate()),
-        }
+        initial = {"program": program, "period": last_quarter(timezone.localdate())}
+        if program is not None:
+            defaults = report_defaults(program)
+            initial |= {
+                "on_behalf": defaults.on_behalf, "signer_title": defaults.title,
+                "signer_name": defaults.name, "recipients": "\n".join(defaults.recipients),
+            }  # fmt: skip
         # the last quarter with data, never one to come (a finished program: its end's)
         initial["period"] = default_period(program, timezone.localdate())
         form = ReportForm(initial=initial)
@@ -133,10 +166,10 @@ def reports(request: HttpRequest) -> HttpResponse:
             else:
                 report = build_report(
                     data["program"], data["period"], number=data["number"], day=data["date"],
-                    proposals=data["proposals"],
+                    proposals=data["proposals"], signer=form.signer(), short=data["short"],
                 )  # fmt: skip
         except ReportContentError as exc:
-            form.add_error("period", str(exc))
+            form.add_error(exc.field if exc.field in form.fields else "period", str(exc))
     if report is None:
         return render(request, "web/reports.html", {"form": form})
     if form.cleaned_data["format"]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from theodoi.programs.models import Program
 from theodoi.reporting.content import ReportContentError, build_report
+from theodoi.reporting.frame import signer_of
 from theodoi.reporting.periods import PeriodError, parse_period
 from theodoi.reporting.produce import FORMATS, produce
 from theodoi.reporting.section_two import build_section_two
@@ -41,7 +42,16 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE",
                             help="tệp ghi ra (mặc định: tên theo chương trình và kỳ)")  # fmt: skip
         parser.add_argument("--number", default="",
-                            help="số văn bản (vd 123 cho Số 123-BC/TU); để trống cho bản dự thảo")  # fmt: skip
+                            help="số văn bản: số (vd 125) hoặc số và ký hiệu (vd 125-BC/TU); "
+                                 "để trống cho bản dự thảo")  # fmt: skip
+        parser.add_argument("--short", action="store_true",
+                            help="bản rút gọn: chỉ nêu cơ quan hoàn thành chậm, quá hạn")  # fmt: skip
+        parser.add_argument("--on-behalf", default="", help="quyền hạn ký (vd T/M BAN THƯỜNG VỤ)")
+        parser.add_argument("--signer-title", default="", help="chức vụ người ký")
+        parser.add_argument("--signer-name", default="", help="họ tên người ký")
+        parser.add_argument("--recipient", action="append", default=[], metavar="NƠI_NHẬN",
+                            help="một nơi nhận (nhắc lại cho mỗi nơi); mặc định: theo thể "
+                                 "thức của cơ quan ban hành")  # fmt: skip
         parser.add_argument("--date", metavar="YYYY-MM-DD",
                             help="ngày của báo cáo (mặc định: hôm nay)")  # fmt: skip
         parser.add_argument("--proposals", default="",
@@ -69,17 +79,18 @@ class Command(BaseCommand):
                     "ví dụ 2021-07-05)"
                 )
         number = options["number"].strip()
-        if any(ch in number for ch in "/\n"):
-            self._fail(
-                f"theodoi report: số văn bản {number!r} chỉ ghi số (vd 123), không ghi ký hiệu"
-            )
+        signer = signer_of(
+            options["on_behalf"], options["signer_title"], options["signer_name"],
+            "\n".join(options["recipient"]),
+        )  # fmt: skip
         try:
             if options["kind"] == "section-ii":
                 report = build_section_two(program, period, number=number, day=day)
             else:
                 report = build_report(
-                    program, period, number=number, day=day, proposals=options["proposals"]
-                )
+                    program, period, number=number, day=day, proposals=options["proposals"],
+                    signer=signer, short=options["short"],
+                )  # fmt: skip
         except ReportContentError as exc:
             self._fail(f"theodoi report: {exc}")
         output = produce(report, options["format"])
