@@ -81,6 +81,7 @@ def save_report(
             check(user, Action.CREATE_REPORT, report)
             if expected_version is not None:
                 raise ReportError("Không có báo cáo này để sửa.")
+            _check_done(values, occurrence, has_files=False)
             for name, value in values.items():
                 setattr(report, name, value)
             report.save()
@@ -88,11 +89,16 @@ def save_report(
         check(user, Action.EDIT_REPORT, report)
         if expected_version != report.version:
             raise StaleReport(report)
+        _check_done(values, occurrence, has_files=report.files.exists())
         for name, value in values.items():
             setattr(report, name, value)
+        action = "edit"
+        if report.status == ReportStatus.CONFIRMED:
+            # progress confirmed, period still open: a new round, from a draft
+            report.status, report.review_comment, action = ReportStatus.DRAFT, "", "report_again"
         report.version += 1
         report.save()
-        return _revise(report, user, "edit", now)
+        return _revise(report, user, action, now)
 
 
 def submit_report(
@@ -106,6 +112,12 @@ def submit_report(
         check(user, Action.SUBMIT_REPORT, report)
         if report.state == ReportState.DONE and report.done_on is None:
             raise ReportError("Báo cáo hoàn thành cần ghi ngày hoàn thành.")
+        if report.state == ReportState.DONE:
+            _check_done(
+                {name: getattr(report, name) for name in _FIELDS},
+                report.occurrence,
+                has_files=report.files.exists(),
+            )
         report.status = ReportStatus.AWAITING_SIGNOFF if sign_off else ReportStatus.SUBMITTED
         return _advance(report, user, "submit", now)
 
@@ -165,6 +177,41 @@ def _validated(**values: Any) -> dict[str, Any]:
             values["document_number"] = cited[0].number or ""
             values["document_date"] = values["document_date"] or cited[0].date
     return values
+
+
+def _check_done(values: dict[str, Any], occurrence: Occurrence, *, has_files: bool) -> None:
+    """A report of work done is believed on what it shows: 100% (or the narrative says why
+    not), the day it was done within the period and not in the future, and a narrative or
+    the evidence (a document cited, or a file)."""
+    if values["state"] != ReportState.DONE:
+        return
+    narrative = values["narrative"]
+    if values["percent"] is not None and values["percent"] < 100 and not narrative:
+        raise ReportError(
+            f"Báo cáo hoàn thành mà mới đạt {values['percent']}%: ghi 100%, hoặc nêu trong nội "
+            "dung lý do chưa đủ 100%."
+        )
+    done_on = values["done_on"]
+    if done_on is not None:
+        start = _period_start(occurrence)
+        if start is not None and done_on < start:
+            raise ReportError(
+                f"Ngày hoàn thành ({done_on:%d/%m/%Y}) trước khi kỳ thực hiện bắt đầu "
+                f"({start:%d/%m/%Y}); hãy ghi ngày trong kỳ."
+            )
+    if not (narrative or values["document_number"] or values["document_type"] or has_files):
+        raise ReportError(
+            "Báo cáo hoàn thành cần nội dung kết quả hoặc minh chứng (văn bản đã ban hành "
+            "hoặc tệp đính kèm)."
+        )
+
+
+def _period_start(occurrence: Occurrence) -> dt.date | None:
+    """The first day of the occurrence's period: its own start, else its program's term."""
+    if occurrence.period_start is not None:
+        return occurrence.period_start
+    term = occurrence.assignment.task.program.term_start
+    return dt.date(term, 1, 1) if term else None
 
 
 def _nfc(text: str | None) -> str:

@@ -25,7 +25,7 @@ from theodoi.programs.models import Occurrence
 from theodoi.tracking import rollup_cache
 from theodoi.tracking.evidence import EvidenceError, attach_file
 from theodoi.tracking.extensions import ExtensionError, request_extension
-from theodoi.tracking.models import ProgressReport
+from theodoi.tracking.models import ProgressReport, ReportStatus
 from theodoi.tracking.policy import Action, actor_of, allows, check
 from theodoi.tracking.reports import ReportError, StaleReport, save_report
 from theodoi.tracking.worklist import (
@@ -189,6 +189,8 @@ def _row(
         step = send_step(user, report)
         sending = Action.SIGN_OFF_REPORT if step == "sign_off" else Action.SUBMIT_REPORT
         can_send = allows(user, sending, report)
+        if report.status == ReportStatus.CONFIRMED:  # progress confirmed: report again
+            can_send = can_edit
     row = {
         "item": item,
         "show": show,
