@@ -46,7 +46,7 @@ def render_urging_letter(urging: Urging) -> bytes:
         on_behalf=profile.on_behalf,
         signer_title=profile.signer_title or _("CHÁNH VĂN PHÒNG"),
         signer_name=profile.signer_name,
-        recipients=[body.name, _("Lưu Văn phòng")],
+        recipients=[body.name, _("Lưu: VT")],
     )
     frame = dataclasses.replace(frame, type_name=_("CÔNG VĂN"), number_line=_number_line(profile))
     doc, sizes = docx_report.open_document(frame)
@@ -57,7 +57,7 @@ def render_urging_letter(urging: Urging) -> bytes:
         doc,
         _(
             "Theo dõi việc thực hiện các nhiệm vụ được giao, tính đến ngày %(day)s, %(body)s "
-            "còn %(overdue)s nhiệm vụ quá hạn chưa hoàn thành và %(soon)s nhiệm vụ sắp đến "
+            "còn %(overdue)s việc quá hạn chưa hoàn thành và %(soon)s việc sắp đến "
             "hạn (danh sách dưới đây). Đề nghị %(body)s khẩn trương chỉ đạo thực hiện, báo cáo "
             "kết quả hoặc đề nghị gia hạn (nếu có lý do chính đáng) trên hệ thống theo dõi."
         )
