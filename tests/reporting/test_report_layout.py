@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pdfplumber
@@ -57,7 +58,7 @@ def term_report(history):
 
 def bare(text: str) -> str:
     """Text without any space: a line may wrap after a hyphen ("306-" / "QĐ/TU")."""
-    return re.sub(r"\s+", "", text or "")
+    return unicodedata.normalize("NFC", re.sub(r"\s+", "", text or ""))
 
 
 def render(report) -> tuple[list[str], list[set[str]]]:
@@ -75,7 +76,7 @@ def render(report) -> tuple[list[str], list[set[str]]]:
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         for page in document.pages:
             texts.append(page.extract_text() or "")
-            cells.append({words(c) for t in page.extract_tables() for row in t for c in row if c})
+            cells.append({bare(c) for t in page.extract_tables() for row in t for c in row if c})
     return texts, cells
 
 
@@ -106,11 +107,15 @@ def test_pdf_layout_and_counts(term_report, client_for, history):
         head = f"{group.task_key}. {group.task_text}"
         assert any(bare(head) in found for found in cells), head[:80]
     # The header row repeats on every page a table continues on.
-    header = "Cơ quan chịu trách nhiệm, hạn, số ngày quá hạn"
-    holding = [i for i, page in enumerate(flat) if "hạn, quá" in page]
+    overdue = bare("Cơ quan chịu trách nhiệm, hạn, số ngày quá hạn")
+    holding = [i for i, page in enumerate(flat) if re.search(r"hạn \d\d/\d\d/\d{4}, quá", page)]
     assert len(holding) >= 2, "the overdue list spans pages"
     for i in holding:
-        assert header in flat[i] or "Cơ quan, ngày hoàn thành" in flat[i], i
+        assert overdue in cells[i], f"page {i + 1}: no header row"
+    done = bare("Cơ quan, ngày hoàn thành, văn bản đã ban hành")
+    for i, page in enumerate(flat):
+        if re.search(r": \d\d/\d\d/\d{4}", page) and i not in holding and i > 0:
+            assert done in cells[i] or overdue in cells[i], f"page {i + 1}: no header row"
     text = " ".join(flat)
     assert "…" not in text and "()" not in text and "( )" not in text
     assert "Số 125-BC/TU" in flat[0]
