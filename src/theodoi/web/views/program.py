@@ -134,9 +134,7 @@ def life(request: HttpRequest, pk: int) -> HttpResponse:
                     if typed_by
                     else _("Ghi số, ký hiệu của chương trình thay thế.")
                 )
-            done = programs_life.replace_program(
-                user=request.user, program=program, by=by, on=day
-            )
+            done = programs_life.replace_program(user=request.user, program=program, by=by, on=day)
         elif what == "reopen":
             done = programs_life.reopen_program(user=request.user, program=program)
         else:
