@@ -322,8 +322,9 @@ THEODOI_REMIND_CLAIM_SECONDS = _integers("THEODOI_REMIND_CLAIM_SECONDS", "600")[
 THEODOI_REMIND_BATCH = _integers("THEODOI_REMIND_BATCH", "200")[0]  # people claimed at once
 THEODOI_REMIND_WORKERS = _positive("THEODOI_REMIND_WORKERS", "4")  # batches mailed at once
 
-# Reports of a body's staff wait for the head's sign-off before they reach the office.
-THEODOI_HEAD_SIGN_OFF = os.environ.get("THEODOI_HEAD_SIGN_OFF", "") == "1"
+# Reports of a body's staff wait for the head's sign-off before they reach the office, as a
+# body's report goes out under its head's signature; "0" lets staff send straight to the office.
+THEODOI_HEAD_SIGN_OFF = os.environ.get("THEODOI_HEAD_SIGN_OFF", "1") != "0"
 
 # Two-factor sign-in (django-otp, TOTP): roles that must use it, e.g. "monitor,admin"; anyone
 # may turn it on. The issuer is the name authenticator apps show beside the code.

@@ -33,6 +33,13 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def straight_to_the_office(settings):
+    """These tests follow staff sending straight to the office (THEODOI_HEAD_SIGN_OFF=0);
+    the head's sign-off, on by default, has its own tests, which turn it back on."""
+    settings.THEODOI_HEAD_SIGN_OFF = False
+
+
 @pytest.fixture
 def api(users):
     """``api("staff")``: a client calling as that account with its own API token."""

@@ -37,8 +37,9 @@ def test_a_report_goes_from_a_body_to_the_office_and_into_the_figures(page, demo
     overdue_before = figure(page, "open_overdue")
     sign_out(page)
 
-    # Staff of Ban Tổ chức: their work list, the task, the report form inline.
-    sign_in(page, demo, "canbo")
+    # The head of Ban Tổ chức: their work list, the task, the report form inline (the head
+    # signs and sends to the office; staff's reports wait for the head's sign-off, on by default).
+    sign_in(page, demo, "truongban")
     assert page.url.endswith("/work/")
     shot(page, "1-my-work")
     row = page.locator("tbody.work-row", has_text=TASK).first

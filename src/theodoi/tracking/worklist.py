@@ -11,7 +11,7 @@ for the person who presses it.
 - Sending a report: a head signs off and sends (a report waiting for the head's sign-off is
   signed off; a draft or returned one goes straight to the office). Staff send to the office,
   or to their head first where sign-off is required (``settings.THEODOI_HEAD_SIGN_OFF``,
-  off by default).
+  on by default).
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def body_report(user, occurrence: Occurrence) -> ProgressReport | None:
 
 def head_sign_off_required() -> bool:
     """Whether staff's reports wait for their head's sign-off before reaching the office."""
-    return bool(getattr(settings, "THEODOI_HEAD_SIGN_OFF", False))
+    return bool(getattr(settings, "THEODOI_HEAD_SIGN_OFF", True))
 
 
 def send_step(user, report: ProgressReport | None) -> Send:

@@ -134,11 +134,22 @@ def _report_item(request, report: ProgressReport, state, *, form=None, notice=""
     return {
         "kind": "report",
         "object": report,
+        "signatures": _signatures(report),
         "state": state,
         "form": form,
         "refusal": refusal(request.user, Action.REVIEW_REPORT, report),
         "notice": notice,
     }
+
+
+def _signatures(report: ProgressReport) -> dict:
+    """Who wrote the report (its first version), who signed it off and sent it, and when:
+    what the office weighs before confirming."""
+    revisions = list(report.revisions.select_related("by").order_by("version"))
+    wrote = next((r for r in revisions if r.action in ("create", "edit", "report_again")), None)
+    signed = next((r for r in reversed(revisions) if r.action == "sign_off"), None)
+    sent = next((r for r in reversed(revisions) if r.action in ("submit", "sign_off")), None)
+    return {"wrote": wrote, "signed": signed, "sent": sent}
 
 
 def _extension_item(request, extension: Extension, state, *, form=None, notice="") -> dict:
