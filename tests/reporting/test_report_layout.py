@@ -40,6 +40,10 @@ def words(text: str) -> str:
 
 @pytest.fixture
 def history(example, users):
+    return history_with_leader(example, users)
+
+
+def history_with_leader(example, users):
     """The shared history (``conftest.make_history``); the demo's leader account, which the
     demo's history may confirm the office's own reports with, made first if missing."""
     user_model = get_user_model()

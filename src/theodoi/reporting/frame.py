@@ -216,7 +216,7 @@ def read_number(text: str, profile: IssuerProfile) -> str:
     added from the profile) or the whole number and symbol ("125-BC/TU" for the Party,
     "12/BC-UBND" for the State), checked against the profile's format; "" for a draft."""
     written = unicodedata.normalize("NFC", " ".join((text or "").split()))
-    written = written.removeprefix("Số:").removeprefix("Số").strip().replace(" ", "")
+    written = re.sub(r"^số\s*:?", "", written, flags=re.IGNORECASE).replace(" ", "")
     if not written:
         return ""
     if written.isdigit():
