@@ -159,6 +159,10 @@ class ExtensionIn(Schema):
 class DecisionIn(Schema):
     decision: Literal["approve", "reject"]
     comment: Text = Field("", max_length=5000, description="required to reject")
+    granted: Day | None = Field(
+        None, description="approve to this date instead of the one asked (earlier than asked, "
+        "after the due date in force)",
+    )  # fmt: skip
 
 
 class ExtensionOut(Out):

@@ -26,7 +26,8 @@ from . import notify
 from .models import Extension
 from .policy import Action, check
 
-__all__ = ["ExtensionError", "decide_extension", "effective_due", "request_extension"]
+__all__ = ["ExtensionError", "decide_extension", "effective_due", "request_extension",
+           "term_warnings"]  # fmt: skip
 
 
 class ExtensionError(ValueError):
@@ -44,6 +45,19 @@ def effective_due(occurrence: Occurrence, *, at: dt.datetime | None = None) -> d
         approved = approved.filter(decided_at__lte=at)
     latest = approved.order_by("-decided_at", "-pk").first()
     return latest.new_due if latest is not None else occurrence.due_date
+
+
+def term_warnings(extension: Extension) -> list[str]:
+    """What a decider should know about the dates: the one asked (or granted) lies past the
+    end of the program's term (or the day the office ended it)."""
+    program = extension.occurrence.assignment.task.program
+    ends = program.ends_on
+    if ends is not None and extension.new_due > ends:
+        return [
+            f"Hạn {extension.new_due:%d/%m/%Y} ở sau ngày kết thúc của chương trình "
+            f"({ends:%d/%m/%Y}); việc sẽ được đánh giá theo nhiệm kỳ đã kết thúc."
+        ]
+    return []
 
 
 def request_extension(
@@ -98,11 +112,16 @@ def decide_extension(
     extension: Extension,
     approve: bool,
     comment: str = "",
+    granted: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Extension:
     """The office approves or rejects a pending request. A rejection says why (``comment``).
 
-    The occurrence's own due date is not changed: the approval applies from ``decided_at``.
+    An approval may grant an earlier date than the one asked (``granted``: after the due
+    date in force, not after the one asked); the asked date is then kept in the comment.
+    ``extension.warnings`` lists what the decider should know (a date past the program's
+    term). The occurrence's own due date is not changed: the approval applies from
+    ``decided_at``.
     """
     now = now or timezone.now()
     with transaction.atomic(), acting(user):
@@ -116,6 +135,24 @@ def decide_extension(
             raise ExtensionError("Không đồng ý gia hạn cần ghi ý kiến để cơ quan biết lý do.")
         if now < extension.requested_at:
             raise ExtensionError("Thời điểm quyết định không thể trước thời điểm đề nghị.")
+        if approve and granted is not None and granted != extension.new_due:
+            asked = extension.new_due
+            if isinstance(granted, dt.datetime) or not isinstance(granted, dt.date):
+                raise ExtensionError("Hạn được gia hạn phải là một ngày.")
+            if granted > asked:
+                raise ExtensionError(
+                    f"Hạn được gia hạn ({granted:%d/%m/%Y}) không được sau hạn cơ quan đề nghị "
+                    f"({asked:%d/%m/%Y}); muốn lâu hơn, cơ quan cần đề nghị lại."
+                )
+            current = effective_due(extension.occurrence, at=now)
+            if granted <= current:
+                raise ExtensionError(
+                    f"Hạn được gia hạn ({granted:%d/%m/%Y}) phải sau hạn hiện hành "
+                    f"({current:%d/%m/%Y})."
+                )
+            extension.new_due = granted
+            note = f"Đề nghị đến {asked:%d/%m/%Y}; đồng ý đến {granted:%d/%m/%Y}."
+            comment = f"{note} {comment}".strip()
         if approve:
             current = effective_due(extension.occurrence, at=now)
             if extension.new_due <= current:
@@ -127,6 +164,7 @@ def decide_extension(
         extension.decided_by = user
         extension.decided_at = now
         extension.comment = comment
-        extension.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        extension.save(update_fields=["status", "decided_by", "decided_at", "comment", "new_due"])
+        extension.warnings = term_warnings(extension)
         notify.extension_decided(extension)  # the body hears it at once
         return extension

@@ -277,6 +277,7 @@ class ExtensionDecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Ý kiến"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    granted = day_field(_("Đồng ý đến ngày (để trống: theo hạn đề nghị)"))
 
     def __init__(self, *args, prefix_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)

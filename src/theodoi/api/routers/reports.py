@@ -401,6 +401,7 @@ def decide(request: HttpRequest, extension_id: int, payload: DecisionIn):
             extension=extension,
             approve=payload.decision == "approve",
             comment=payload.comment,
+            granted=payload.granted,
         )
     except ExtensionError as exc:
         raise HttpError(422, str(exc)) from None

@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from theodoi.tracking.extensions import ExtensionError, decide_extension, effective_due
+from theodoi.tracking.extensions import (
+    ExtensionError,
+    decide_extension,
+    effective_due,
+    term_warnings,
+)
 from theodoi.tracking.models import Extension, ProgressReport, ReportStatus, Role
 from theodoi.tracking.policy import (
     Action,
@@ -160,6 +165,7 @@ def _extension_item(request, extension: Extension, state, *, form=None, notice="
         "object": extension,
         "state": state,
         "current_due": state.due if state is not None else effective_due(extension.occurrence),
+        "warnings": term_warnings(extension),
         "form": form,
         "refusal": refusal(request.user, Action.DECIDE_EXTENSION, extension),
         "notice": notice,
@@ -251,17 +257,20 @@ def _post_decision(request: HttpRequest, pk: int) -> HttpResponse:
     form = ExtensionDecisionForm(request.POST, prefix_id=f"ex{extension.pk}")
     if form.is_valid():
         try:
-            decide_extension(
+            decided = decide_extension(
                 user=user,
                 extension=extension,
                 approve=form.approving,
                 comment=form.cleaned_data.get("comment") or "",
+                granted=form.cleaned_data.get("granted"),
             )
         except ExtensionError as error:
             form.add_service_error(str(error))
         else:
             body = extension.occurrence.assignment.organization
-            values = {"body": body.name if body else "", "day": f"{extension.new_due:%d/%m/%Y}"}
+            values = {"body": body.name if body else "", "day": f"{decided.new_due:%d/%m/%Y}"}
+            for warning in decided.warnings:
+                messages.warning(request, warning)
             if form.approving:
                 notice = _("Đã đồng ý gia hạn đến %(day)s cho %(body)s.") % values
             else:
