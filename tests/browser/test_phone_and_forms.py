@@ -87,7 +87,7 @@ def test_a_day_typed_dd_mm_yyyy_in_an_english_browser_and_the_vietnamese_file_pi
     browser, demo, tmp_path
 ):
     context, page = english_page(browser)
-    sign_in(page, demo, "canbo")
+    sign_in(page, demo, "truongban")  # the head: what they send goes to the office at once
     # The browser stays en-US (its own date field would read mm/dd/yyyy); the app speaks
     # Vietnamese, as chosen in its header.
     if page.locator("html").get_attribute("lang") != "vi":
@@ -154,7 +154,7 @@ def test_a_day_typed_dd_mm_yyyy_in_an_english_browser_and_the_vietnamese_file_pi
     expect(page.locator("article.review-item.done")).to_have_count(1)
     sign_out(page)
 
-    sign_in(page, demo, "canbo")
+    sign_in(page, demo, "truongban")
     page.goto(demo["base"] + "/work/")
     row = page.locator("tbody.work-row", has_text=TASK).first
     expect(row).to_contain_text("Trả lại")
