@@ -95,7 +95,7 @@ def test_preview_and_downloads(client_for, history):
         ({"period": ""}, "period", "Ghi kỳ báo cáo"),
         ({"period": "2099-Q1"}, "period", "chưa bắt đầu"),
         ({"date": "31/02/2021"}, "date", "không phải là ngày"),
-        ({"number": "12/BC"}, "number", "Chỉ ghi số"),
+        ({"number": "12/BC"}, "number", "không đúng thể thức"),
     ],
 )
 def test_errors_next_to_the_field(client_for, example, changes, field, message):
