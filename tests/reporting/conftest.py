@@ -77,11 +77,16 @@ def make_history(example, users) -> SimpleNamespace:
     decide_extension(user=monitor, extension=ask, approve=True, now=at(2021, 4, 5))
     done(staff, monitor, extended, done_on=dt.date(2021, 5, 20), confirmed=dt.date(2021, 5, 25))
 
-    # invent_history confirms as the demo's office account.
-    office = get_user_model().objects.create_user("vanphong")
-    Membership.objects.create(
-        user=office, organization=Organization.objects.get(code="qn.vptu"), role=Role.MONITOR
-    )
+    # invent_history confirms as the demo's office account, and the office's own reports as
+    # the Standing Committee's leader (their reviewer).
+    for username, code, role in (
+        ("vanphong", "qn.vptu", Role.MONITOR),
+        ("lanhdao", "qn.btv", Role.LEADER),
+    ):
+        account = get_user_model().objects.create_user(username)
+        Membership.objects.create(
+            user=account, organization=Organization.objects.get(code=code), role=role
+        )
     invent_history(example, today=HISTORY_UNTIL)
     return SimpleNamespace(
         program=example, evidence=evidence, confirmed_after=confirmed_after, before=before,

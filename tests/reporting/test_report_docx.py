@@ -13,6 +13,7 @@ from docx.shared import Pt
 from theodoi.orgs.models import Organization
 from theodoi.reporting.content import build_report
 from theodoi.reporting.docx_report import render_docx
+from theodoi.reporting.frame import signer_of
 from theodoi.reporting.periods import parse_period
 
 from .expected import expected_q2
@@ -41,7 +42,8 @@ def all_text(doc) -> str:
 
 
 def test_party_report(history):
-    report = build_report(history.program, Q2, number="123", day=dt.date(2021, 7, 5))
+    signer = signer_of(name="Bùi Thị Quỳnh Vân")  # the office types who signs
+    report = build_report(history.program, Q2, number="123", day=dt.date(2021, 7, 5), signer=signer)
     doc = read(report)
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4

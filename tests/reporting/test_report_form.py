@@ -17,14 +17,14 @@ from theodoi.reporting.models import IssuerProfile
 from theodoi.reporting.periods import parse_period
 
 from ..api.conftest import api_as, secrets_for  # noqa: F401 (fixtures)
-from .test_report_layout import history_with_leader
+from .conftest import make_history
 
 PERIODIC = "/api/reports/periodic"
 
 
 @pytest.fixture
 def history(example, users):
-    return history_with_leader(example, users)
+    return make_history(example, users)
 
 
 def form(example, **changes) -> dict:

@@ -16,16 +16,13 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from django.contrib.auth import get_user_model
 from docx import Document
 from docx.oxml.ns import qn
 
-from theodoi.orgs.models import Organization
 from theodoi.reporting.content import build_report
 from theodoi.reporting.docx_report import render_docx
 from theodoi.reporting.pdf_report import render_pdf
 from theodoi.reporting.periods import parse_period
-from theodoi.tracking.models import Membership, Role
 
 from .conftest import make_history
 
@@ -40,18 +37,6 @@ def words(text: str) -> str:
 
 @pytest.fixture
 def history(example, users):
-    return history_with_leader(example, users)
-
-
-def history_with_leader(example, users):
-    """The shared history (``conftest.make_history``); the demo's leader account, which the
-    demo's history may confirm the office's own reports with, made first if missing."""
-    user_model = get_user_model()
-    if not user_model.objects.filter(username="lanhdao").exists():
-        leader = user_model.objects.create_user("lanhdao")
-        Membership.objects.create(
-            user=leader, organization=Organization.objects.get(code="qn.btv"), role=Role.LEADER
-        )
     return make_history(example, users)
 
 

@@ -15,6 +15,7 @@ import pypdfium2
 
 from theodoi.orgs.models import Organization
 from theodoi.reporting.content import build_report
+from theodoi.reporting.frame import signer_of
 from theodoi.reporting.html_report import render_document
 from theodoi.reporting.pdf_report import render_pdf
 from theodoi.reporting.periods import parse_period
@@ -39,7 +40,8 @@ def save_first_page(pdf: bytes, name: str) -> Path:
 
 
 def test_party_pdf(history):
-    report = build_report(history.program, Q2, number="123", day=dt.date(2021, 7, 5))
+    signer = signer_of(name="Bùi Thị Quỳnh Vân")  # the office types who signs
+    report = build_report(history.program, Q2, number="123", day=dt.date(2021, 7, 5), signer=signer)
     pdf = render_pdf(report)
     assert pdf.startswith(b"%PDF")
     with pdfplumber.open(io.BytesIO(pdf)) as document:

@@ -45,7 +45,7 @@ def _done_report(users, program: Program) -> None:
     ).order_by("due_date", "pk")[0]
     now = timezone.now()
     report = save_report(user=users["staff"], occurrence=occurrence, expected_version=None,
-                         state="done", done_on=timezone.localdate(), now=now)  # fmt: skip
+                         state="done", done_on=timezone.localdate(), narrative="Đã xong.", now=now)  # fmt: skip
     report = submit_report(user=users["staff"], report=report, expected_version=report.version)
     review_report(user=users["monitor"], report=report, expected_version=report.version,
                   accept=True)  # fmt: skip
