@@ -150,3 +150,10 @@ def media(settings, tmp_path):
     """Uploaded files go to a folder of the test's own (``settings.MEDIA_ROOT``)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def straight_to_the_office(settings):
+    """Staff send reports to the office themselves (THEODOI_HEAD_SIGN_OFF=0), for tests of
+    other things that follow a report from a body to the office in one step."""
+    settings.THEODOI_HEAD_SIGN_OFF = False

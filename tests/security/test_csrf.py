@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -19,6 +20,9 @@ from theodoi.programs.models import Program
 from theodoi.tracking.models import Extension, Notification, ProgressReport
 
 from .conftest import PASSWORD
+
+# Staff send straight to the office here: what is tested is not the sign-off.
+pytestmark = pytest.mark.usefixtures("straight_to_the_office")
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MODELS = (ProgressReport, Extension, PersonalPlan, PlanItem, EvaluationDecision, Program,

@@ -20,6 +20,9 @@ from django.test import override_settings
 from theodoi.programs.models import Program
 from theodoi.tracking.models import EvidenceFile, ProgressReport
 
+# Staff send straight to the office here: what is tested is not the sign-off.
+pytestmark = pytest.mark.usefixtures("straight_to_the_office")
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

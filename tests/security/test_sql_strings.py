@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import quote
 
+import pytest
 from django.db import connection
 
 from theodoi.orgs.models import Organization
@@ -21,6 +22,9 @@ from theodoi.programs.models import Occurrence, Task
 from theodoi.tracking.models import Extension, ProgressReport
 
 from .hostile import SQL
+
+# Staff send straight to the office here: what is tested is not the sign-off.
+pytestmark = pytest.mark.usefixtures("straight_to_the_office")
 
 MODELS = (ProgressReport, Extension, PersonalPlan, PlanItem, EvaluationDecision, Organization,
           Task)  # fmt: skip

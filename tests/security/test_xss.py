@@ -36,6 +36,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from docx import Document
 from openpyxl import load_workbook
 
@@ -69,7 +70,13 @@ def report_post(occurrence, **changes) -> dict:
 
 @pytest.fixture(scope="module")
 def hostile(world) -> SimpleNamespace:
-    """Every free-text field filled with script, through the web, once for the module."""
+    """Every free-text field filled with script, through the web, once for the module (staff
+    sending straight to the office: what is tested is not the sign-off)."""
+    with override_settings(THEODOI_HEAD_SIGN_OFF=False):
+        return _fill_with_script(world)
+
+
+def _fill_with_script(world) -> SimpleNamespace:
     staff, head, monitor = world.login("staff"), world.login("head"), world.login("monitor")
     outsider, admin = world.login("outsider"), world.login("admin")
     ours, ours2 = world.ours, world.ours2

@@ -31,6 +31,9 @@ from theodoi.tracking.spreadsheet import (
 )
 from theodoi.tracking.status import statuses
 
+# Staff send straight to the office here: what is tested is not the sign-off.
+pytestmark = pytest.mark.usefixtures("straight_to_the_office")
+
 Q1 = parse_period("2021-Q1")
 AS_OF = dt.date(2021, 3, 31)
 HEADER = {  # the headers a person reads, Vietnamese by default
@@ -292,8 +295,8 @@ def test_dates_as_text_accepted_and_impossible_ones_refused_with_the_row(staff, 
     data = fill(
         export(staff),
         {
-            two[0].pk: {"state": "Đã hoàn thành", "done_on": "25/03/2021"},
-            two[1].pk: {"state": "Đã hoàn thành", "done_on": "31/02/2021"},
+            two[0].pk: {"state": "Đã hoàn thành", "done_on": "25/03/2021", "narrative": "Đã xong."},
+            two[1].pk: {"state": "Đã hoàn thành", "done_on": "31/02/2021", "narrative": "Đã xong."},
         },
     )
     plan = plan_import(staff, data)
@@ -394,7 +397,7 @@ def test_awaiting_confirmation_and_confirmed_reports_are_refused(staff, users, t
     for occurrence in two:
         report = save_report(
             user=staff, occurrence=occurrence, expected_version=None, state="done",
-            done_on=dt.date(2021, 3, 1),
+            done_on=dt.date(2021, 3, 1), narrative="Đã xong.",
         )  # fmt: skip
         submit_report(user=staff, report=report, expected_version=report.version)
     confirmed = ProgressReport.objects.get(occurrence=second)

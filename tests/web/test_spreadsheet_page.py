@@ -20,6 +20,9 @@ from theodoi.tracking.models import ProgressReport, ReportRevision
 from theodoi.tracking.reports import save_report
 from theodoi.web.views.spreadsheet import sheets_dir
 
+# Staff send straight to the office here: what is tested is not the sign-off.
+pytestmark = pytest.mark.usefixtures("straight_to_the_office")
+
 DOWNLOAD = "/work/sheet/"
 IMPORT = "/work/sheet/import/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

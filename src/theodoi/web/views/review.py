@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +22,13 @@ from theodoi.tracking.extensions import (
     effective_due,
     term_warnings,
 )
-from theodoi.tracking.models import Extension, ProgressReport, ReportStatus, Role
+from theodoi.tracking.models import (
+    Extension,
+    ProgressReport,
+    ReportRevision,
+    ReportStatus,
+    Role,
+)
 from theodoi.tracking.policy import (
     Action,
     allows,
@@ -70,7 +77,11 @@ def _reports(user):
         .select_related(
             "organization", "occurrence__assignment__task", "occurrence__assignment__organization"
         )
-        .prefetch_related("files")
+        .prefetch_related(
+            "files",
+            # the card's who wrote, signed and sent it, for every report in one query
+            Prefetch("revisions", ReportRevision.objects.select_related("by").order_by("version")),
+        )
         .order_by("updated_at", "pk")
     )
 
@@ -81,7 +92,7 @@ def _extensions(user):
         .filter(status=Extension.Status.PENDING)
         .select_related(
             "requested_by",
-            "occurrence__assignment__task",
+            "occurrence__assignment__task__program",  # its term, for the warnings
             "occurrence__assignment__organization",
         )
         .order_by("requested_at", "pk")
@@ -150,7 +161,7 @@ def _report_item(request, report: ProgressReport, state, *, form=None, notice=""
 def _signatures(report: ProgressReport) -> dict:
     """Who wrote the report (its first version), who signed it off and sent it, and when:
     what the office weighs before confirming."""
-    revisions = list(report.revisions.select_related("by").order_by("version"))
+    revisions = sorted(report.revisions.all(), key=lambda revision: revision.version)
     wrote = next((r for r in revisions if r.action in ("create", "edit", "report_again")), None)
     signed = next((r for r in reversed(revisions) if r.action == "sign_off"), None)
     sent = next((r for r in reversed(revisions) if r.action in ("submit", "sign_off")), None)
