@@ -305,3 +305,21 @@ def _pdf_table(pdf: Any, rows: Sequence[Sequence[str]], line_height: float) -> N
                     for dc in range(colspan):
                         covered.add((r + dr, c + dc))
                 out.cell(value, colspan=colspan, rowspan=rowspan)
+
+
+def pdf_file(objects: Sequence[bytes]) -> bytes:
+    """A PDF file of these objects (numbered from 1; the first the catalog), with its
+    cross-reference table: for documents written by hand, byte by byte."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

@@ -29,6 +29,8 @@ from theodoi.parsing import parse_file
 from theodoi.parsing.blocks import ParseError
 from theodoi.parsing.readers import BoundError, Limits, read_docx, read_file, read_pdf, read_text
 
+from .builders import pdf_file
+
 CORPUS_DOCX = Path(__file__).resolve().parent.parent / "data" / "corpus" / "docx"
 
 # --------------------------------------------------------------------------- builders
@@ -130,19 +132,7 @@ def pdf(pages: list[list[bytes]], *, images: bool = False) -> bytes:
         b" ".join(b"%d 0 R" % kid for kid in kids),
         len(kids),
     )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def text_page(lines: int = 40, width: int = 90) -> list[bytes]:

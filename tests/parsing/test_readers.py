@@ -21,7 +21,7 @@ from theodoi.parsing.readers import read_docx, read_file, read_pdf, read_text
 from theodoi.parsing.readers.clean import clean
 from theodoi.parsing.readers.docx import format_number
 
-from .builders import MERGE_LEFT, MERGE_UP, build_docx, build_pdf
+from .builders import MERGE_LEFT, MERGE_UP, build_docx, build_pdf, pdf_file
 
 EXAMPLE = (
     Path(__file__).resolve().parents[2]
@@ -918,19 +918,7 @@ def pdf_mapping_to_nul(lines: list[str]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_a_pdf_text_layer_with_nul_reads_without_it(tmp_path):
